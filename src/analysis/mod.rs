@@ -1,0 +1,166 @@
+//! The numbers: availability (exact, via a BDD over unique basic events),
+//! importance, cut sets and the what-if evaluations the checks need.
+
+pub mod availability;
+pub mod bdd;
+pub mod cutsets;
+pub mod domains;
+pub mod redundancy;
+
+use crate::model::{Model, quantity::YEAR};
+
+use availability::{Compiled, EvalOptions};
+use cutsets::CutSet;
+use domains::DomainAssumptions;
+use redundancy::{Assumptions, UnitModel};
+
+pub use bdd::Prob;
+
+#[derive(Clone, Debug)]
+pub struct FlowReport {
+    pub availability: f64,
+    pub unavailability: f64,
+    pub downtime_per_window_s: f64,
+    pub downtime_per_year_s: f64,
+    /// −log10(unavailability); infinite when the flow cannot fail.
+    pub nines: f64,
+    /// Outages per year and their mean duration; None when some event that matters
+    /// has no repair time (`mttr`).
+    pub outages_per_year: Option<f64>,
+    pub mean_outage_s: Option<f64>,
+    /// Unavailability that bad deploys add (U − U without change risk).
+    pub change_unavailability: f64,
+    /// Unavailability an independence assumption would claim (no domains, no common cause).
+    pub independent_unavailability: f64,
+    /// Nines claimed by independence minus nines actually had (≥ 0 when correlation hurts).
+    pub correlation_delta_nines: f64,
+    /// Best reachable: every self-operated component's replicas made perfect.
+    pub ceiling_unavailability: f64,
+    pub birnbaum: Vec<f64>,
+    pub improvement: Vec<f64>,
+    pub spofs: Vec<CutSet>,
+    pub order_two: Vec<CutSet>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ComponentReport {
+    /// Availability of the component's own unit (its replicas, common cause,
+    /// failover, deploys) with every domain up.
+    pub availability: f64,
+    pub unavailability: f64,
+    /// Birnbaum importance weighted by flow traffic shares.
+    pub importance: f64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub flows: Vec<FlowReport>,
+    pub components: Vec<ComponentReport>,
+    /// Upper bound on the absolute error from pruned domain states (0 = exact).
+    pub dropped_mass: f64,
+}
+
+/// Unavailability of one flow under `options` (used by fix searches).
+pub fn flow_unavailability(compiled: &Compiled, model: &Model, flow: usize, options: EvalOptions) -> f64 {
+    compiled.evaluate(model, options).flows[flow].prob.down
+}
+
+pub fn nines(unavailability: f64) -> f64 {
+    if unavailability <= 0.0 { f64::INFINITY } else { -unavailability.log10() }
+}
+
+pub fn analyze(model: &Model, compiled: &Compiled) -> Report {
+    let main = compiled.evaluate(model, EvalOptions { importance: true, ..Default::default() });
+    let independent = compiled.evaluate(
+        model,
+        EvalOptions {
+            units: Assumptions { ignore_common_cause: true, ..Default::default() },
+            domains: DomainAssumptions { ignore: true, force: None },
+            importance: false,
+        },
+    );
+    let no_changes =
+        compiled.evaluate(model, EvalOptions { units: Assumptions { ignore_changes: true, ..Default::default() }, ..Default::default() });
+    let ceiling = compiled.evaluate(
+        model,
+        EvalOptions { units: Assumptions { perfect_self_operated: true, ..Default::default() }, ..Default::default() },
+    );
+
+    // Domain events' share of the outage frequency: I_B(D) · ν_D.
+    let used = domains::used_domains(model);
+    let mut domain_frequency = vec![Some(0.0); model.flows.len()];
+    for d in (0..model.domains.len()).filter(|&d| used[d]) {
+        let outage = &model.domains[d].outage;
+        if outage.unavailability == 0.0 {
+            continue;
+        }
+        let forced = |up| {
+            compiled.evaluate(model, EvalOptions { domains: DomainAssumptions { ignore: false, force: Some((d, up)) }, ..Default::default() })
+        };
+        let (when_up, when_down) = (forced(true), forced(false));
+        for (f, total) in domain_frequency.iter_mut().enumerate() {
+            let birnbaum = when_down.flows[f].prob.down - when_up.flows[f].prob.down;
+            if birnbaum <= 0.0 {
+                continue;
+            }
+            *total = match (*total, outage.mttr_s) {
+                (Some(t), Some(mttr)) if mttr > 0.0 => Some(t + birnbaum * outage.unavailability / mttr),
+                _ => None,
+            };
+        }
+    }
+
+    let weights = model.flow_weights();
+    let flows: Vec<FlowReport> = main
+        .flows
+        .iter()
+        .enumerate()
+        .map(|(f, flow)| {
+            let u = flow.prob.down;
+            let frequency = match (flow.unit_frequency, domain_frequency[f]) {
+                (Some(a), Some(b)) => Some(a + b),
+                _ => None,
+            };
+            let independent_u = independent.flows[f].prob.down;
+            let cuts = cutsets::flow_cuts(model, compiled, f);
+            FlowReport {
+                availability: flow.prob.up,
+                unavailability: u,
+                downtime_per_window_s: u * model.system.window_s,
+                downtime_per_year_s: u * YEAR,
+                nines: nines(u),
+                outages_per_year: frequency.map(|nu| nu * YEAR),
+                mean_outage_s: frequency.filter(|&nu| nu > 0.0).map(|nu| u / nu),
+                change_unavailability: (u - no_changes.flows[f].prob.down).max(0.0),
+                independent_unavailability: independent_u,
+                correlation_delta_nines: finite_delta(nines(independent_u), nines(u)),
+                ceiling_unavailability: ceiling.flows[f].prob.down,
+                birnbaum: flow.birnbaum.clone(),
+                improvement: flow.improvement.clone(),
+                spofs: cuts.spofs,
+                order_two: cuts.order_two,
+            }
+        })
+        .collect();
+    let components = model
+        .components
+        .iter()
+        .enumerate()
+        .map(|(c, component)| {
+            let unit = UnitModel::new(component, Assumptions::default());
+            let state = unit.state(unit.replicas);
+            let importance = flows.iter().zip(&weights).map(|(f, w)| w * f.birnbaum[c]).sum();
+            ComponentReport { availability: state.prob.up, unavailability: state.prob.down, importance }
+        })
+        .collect();
+    Report { flows, components, dropped_mass: main.dropped_mass }
+}
+
+fn finite_delta(a: f64, b: f64) -> f64 {
+    match (a.is_finite(), b.is_finite()) {
+        (true, true) => a - b,
+        (false, false) => 0.0,
+        (false, true) => f64::INFINITY,
+        (true, false) => f64::NEG_INFINITY,
+    }
+}

@@ -1,0 +1,303 @@
+//! Objectives → findings: compares the analysis with what the model demands and
+//! turns every gap into a located diagnostic with a computed fix; applies waivers.
+
+use crate::analysis::availability::{Compiled, EvalOptions};
+use crate::analysis::cutsets::CutUnit;
+use crate::analysis::domains::DomainAssumptions;
+use crate::analysis::redundancy::Assumptions;
+use crate::analysis::{Report, flow_unavailability};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::format::{money, percent, percent_diff};
+use crate::model::{ComponentId, DomainId, Model, ReliabilitySource, Waiver};
+use crate::source::Span;
+
+/// The element a finding is about; waivers declared on it apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Subject {
+    Flow(usize),
+    Component(ComponentId),
+    Domain(DomainId),
+}
+
+/// How many replicas beyond the current count the fix search tries.
+const MAX_EXTRA_REPLICAS: u32 = 16;
+
+/// All findings for the model, waivers applied, sorted by position.
+/// `today` is an ISO date (YYYY-MM-DD) used to expire waivers.
+pub fn findings(model: &Model, compiled: &Compiled, report: &Report, today: &str) -> Vec<Diagnostic> {
+    let mut found: Vec<(Subject, Diagnostic)> = Vec::new();
+    for (f, flow) in model.flows.iter().enumerate() {
+        let Some(objective) = &flow.objective.availability else { continue };
+        let result = &report.flows[f];
+        if result.unavailability <= objective.value.complement {
+            continue;
+        }
+        let d = if result.ceiling_unavailability > objective.value.complement {
+            infeasible(model, compiled, f, objective.span, objective.value.value)
+        } else {
+            below_objective(model, compiled, report, f, objective.span, objective.value.complement)
+        };
+        found.push((Subject::Flow(f), d));
+    }
+    found.extend(spof_findings(model, report));
+    let mut diagnostics = apply_waivers(model, found, today);
+    crate::diagnostic::sort(&mut diagnostics);
+    diagnostics
+}
+
+fn below_objective(model: &Model, compiled: &Compiled, report: &Report, f: usize, at: Span, budget: f64) -> Diagnostic {
+    let flow = &model.flows[f];
+    let result = &report.flows[f];
+    let objective = 1.0 - budget;
+    let mut d = Diagnostic::error(
+        "slo/availability",
+        format!(
+            "flow `{}` is available {} of the time, below its objective of {}",
+            flow.name,
+            percent(result.availability, result.unavailability),
+            percent(objective, budget)
+        ),
+    )
+    .with_primary(at, format!("objective {} not met", percent(objective, budget)));
+    // The component whose perfection would help most.
+    let best = (0..model.components.len()).max_by(|&a, &b| result.improvement[a].total_cmp(&result.improvement[b]).then(b.cmp(&a)));
+    let Some(best) = best.filter(|&c| result.improvement[c] > 0.0) else { return d };
+    let component = &model.components[best];
+    d = d.with_secondary(
+        component.replicas.span,
+        format!("`{}` matters most: it accounts for {} of downtime", component.name, share(result.improvement[best], result.unavailability)),
+    );
+    d.with_help(replica_fix(model, compiled, f, best, budget))
+}
+
+/// The smallest replica increase of `c` that meets the budget, or why there is none.
+fn replica_fix(model: &Model, compiled: &Compiled, f: usize, c: ComponentId, budget: f64) -> String {
+    let component = &model.components[c];
+    let current = component.replicas.value;
+    let mut trial = model.clone();
+    let mut best = (current, f64::INFINITY);
+    for extra in 1..=MAX_EXTRA_REPLICAS {
+        let replicas = current + extra;
+        trial.components[c].replicas.value = replicas;
+        if let Some(crews) = &mut trial.components[c].repair_crews {
+            crews.value = crews.value.min(replicas);
+        }
+        let u = flow_unavailability(compiled, &trial, f, EvalOptions::default());
+        if u < best.1 {
+            best = (replicas, u);
+        }
+        if u <= budget {
+            let cost = component
+                .cost
+                .per_replica_month
+                .as_ref()
+                .map(|p| format!(", +{}/mo", money(&model.system.currency, p.value * extra as f64)))
+                .unwrap_or_default();
+            return format!(
+                "{current} → {replicas} replicas of `{}` gives {} ≥ {}{cost}",
+                component.name,
+                percent(1.0 - u, u),
+                percent(1.0 - budget, budget)
+            );
+        }
+    }
+    format!(
+        "more replicas of `{}` alone cannot meet it (best {} with {} replicas): spread it over more failure domains, add a fallback, or improve the next most important component",
+        component.name,
+        percent(1.0 - best.1, best.1),
+        best.0
+    )
+}
+
+fn infeasible(model: &Model, compiled: &Compiled, f: usize, at: Span, objective: f64) -> Diagnostic {
+    let flow = &model.flows[f];
+    let ceiling_options =
+        EvalOptions { units: Assumptions { perfect_self_operated: true, ..Default::default() }, ..Default::default() };
+    let ceiling = compiled.evaluate(model, EvalOptions { importance: true, ..ceiling_options });
+    let ceiling_u = ceiling.flows[f].prob.down;
+    // What limits the ceiling most: a component's remaining events, or a domain.
+    let mut culprit: Option<(f64, Subject)> = None;
+    for (c, &gain) in ceiling.flows[f].improvement.iter().enumerate() {
+        if gain > culprit.map_or(0.0, |x| x.0) {
+            culprit = Some((gain, Subject::Component(c)));
+        }
+    }
+    let used = crate::analysis::domains::used_domains(model);
+    for d in (0..model.domains.len()).filter(|&d| used[d] && model.domains[d].outage.unavailability > 0.0) {
+        let forced = EvalOptions { domains: DomainAssumptions { ignore: false, force: Some((d, true)) }, ..ceiling_options };
+        let gain = ceiling_u - flow_unavailability(compiled, model, f, forced);
+        if gain > culprit.map_or(0.0, |x| x.0) {
+            culprit = Some((gain, Subject::Domain(d)));
+        }
+    }
+    let mut d = Diagnostic::error(
+        "slo/infeasible",
+        format!(
+            "flow `{}` can never reach {}: even with perfect replicas of every self-operated component it gets at most {}",
+            flow.name,
+            percent(objective, 1.0 - objective),
+            percent(1.0 - ceiling_u, ceiling_u)
+        ),
+    )
+    .with_primary(at, "objective above what the dependencies can give");
+    match culprit.map(|x| x.1) {
+        Some(Subject::Domain(dom)) => {
+            let domain = &model.domains[dom];
+            d = d
+                .with_secondary(
+                    domain.outage.span,
+                    format!("every path needs `{}` ({})", domain.name, percent(domain.outage.availability, domain.outage.unavailability)),
+                )
+                .with_help(format!(
+                    "spread the critical components over more than one `{}`-level domain, or lower the objective",
+                    domain.kind.as_deref().unwrap_or("failure")
+                ));
+        }
+        Some(Subject::Component(c)) => {
+            let component = &model.components[c];
+            let r = &component.reliability;
+            let (span, what) = if r.source == ReliabilitySource::Sla {
+                (r.span, format!("`{}` is a vendor SLA of {}", component.name, percent(r.availability, r.unavailability)))
+            } else if let Some(changes) = &component.changes {
+                let u = changes.unavailability();
+                (
+                    changes.span,
+                    format!(
+                        "bad deploys of `{}` alone cost {} per window",
+                        component.name,
+                        crate::format::duration(u * model.system.window_s)
+                    ),
+                )
+            } else {
+                (component.name_span, format!("`{}` keeps its common-cause failures however many replicas it has", component.name))
+            };
+            d = d.with_secondary(span, what).with_help(format!(
+                "add a fallback for `{}` or an independent second instance, or lower the objective",
+                component.name
+            ));
+        }
+        _ => {}
+    }
+    d
+}
+
+fn spof_findings(model: &Model, report: &Report) -> Vec<(Subject, Diagnostic)> {
+    let mut units: Vec<(CutUnit, Vec<usize>)> = Vec::new();
+    for (f, flow) in report.flows.iter().enumerate() {
+        for cut in &flow.spofs {
+            let unit = cut.units[0];
+            match units.iter_mut().find(|(u, _)| *u == unit) {
+                Some((_, flows)) => flows.push(f),
+                None => units.push((unit, vec![f])),
+            }
+        }
+    }
+    units
+        .into_iter()
+        .map(|(unit, flows)| {
+            let names: Vec<String> = flows.iter().map(|&f| format!("`{}`", model.flows[f].name)).collect();
+            let flows_text = if names.len() == 1 { format!("flow {}", names[0]) } else { format!("flows {}", names.join(", ")) };
+            match unit {
+                CutUnit::Component(c) => {
+                    let component = &model.components[c];
+                    let (span, label, help) = if component.replicas.value == 1 {
+                        (
+                            component.replicas.span,
+                            "one replica".to_string(),
+                            format!("run 2 or more replicas of `{}` in different failure domains, or add a fallback", component.name),
+                        )
+                    } else {
+                        (
+                            component.min_healthy.span,
+                            format!("needs all {} replicas", component.replicas.value),
+                            format!("lower `min_healthy` below `replicas` for `{}` (add a spare replica)", component.name),
+                        )
+                    };
+                    let d = Diagnostic::warning(
+                        "model/spof",
+                        format!("`{}` is a single point of failure for {flows_text}", component.name),
+                    )
+                    .with_primary(span, label)
+                    .with_help(help);
+                    (Subject::Component(c), d)
+                }
+                CutUnit::Domain(dom) => {
+                    let domain = &model.domains[dom];
+                    let kind = domain.kind.as_deref().unwrap_or("domain");
+                    let mut d = Diagnostic::warning(
+                        "model/spof",
+                        format!("losing {kind} `{}` takes down {flows_text}", domain.name),
+                    )
+                    .with_primary(domain.name_span, format!("a single {kind} outage is enough"));
+                    // Point at the placements that put everything needed in it.
+                    for component in model.components.iter().filter(|c| {
+                        !c.placement.is_empty() && c.placement.iter().all(|&p| model.domain_chain(p).contains(&dom))
+                    }) {
+                        if let Some(span) = component.placement_span {
+                            d = d.with_secondary(span, format!("`{}` is placed only here", component.name));
+                        }
+                        if d.secondary.len() >= 2 {
+                            break;
+                        }
+                    }
+                    let help = format!("place replicas outside `{}` (spread over more {kind}s), or waive with a reason if accepted", domain.name);
+                    (Subject::Domain(dom), d.with_help(help))
+                }
+            }
+        })
+        .collect()
+}
+
+fn waivers_of(model: &Model, subject: Subject) -> &[Waiver] {
+    match subject {
+        Subject::Flow(f) => &model.flows[f].waivers,
+        Subject::Component(c) => &model.components[c].waivers,
+        Subject::Domain(d) => &model.domains[d].waivers,
+    }
+}
+
+fn apply_waivers(model: &Model, found: Vec<(Subject, Diagnostic)>, today: &str) -> Vec<Diagnostic> {
+    let mut used: Vec<Span> = Vec::new();
+    let mut out = Vec::new();
+    for (subject, mut d) in found {
+        if let Some(w) = waivers_of(model, subject).iter().find(|w| w.rule.value == d.rule) {
+            used.push(w.span);
+            match &w.expires {
+                Some(expires) if expires.value.as_str() < today => {
+                    out.push(
+                        Diagnostic::warning("waiver/expired", format!("the waiver for `{}` expired on {}", w.rule.value, expires.value))
+                            .with_primary(expires.span, "expired")
+                            .with_help("renew it with a new date and reason, or fix the finding"),
+                    );
+                }
+                _ => d.waived = Some(w.reason.clone()),
+            }
+        }
+        out.push(d);
+    }
+    let all_waivers = model
+        .flows
+        .iter()
+        .flat_map(|f| &f.waivers)
+        .chain(model.components.iter().flat_map(|c| &c.waivers))
+        .chain(model.domains.iter().flat_map(|d| &d.waivers));
+    for w in all_waivers {
+        if !used.contains(&w.span) {
+            out.push(
+                Diagnostic::warning("waiver/unused", format!("the waiver for `{}` matches no finding", w.rule.value))
+                    .with_primary(w.rule.span, "nothing to waive here")
+                    .with_help("remove it so it cannot hide a future regression"),
+            );
+        }
+    }
+    out
+}
+
+fn share(part: f64, whole: f64) -> String {
+    if whole <= 0.0 { "0%".into() } else { percent_diff((part / whole).min(1.0)) }
+}
+
+/// Counts of findings by severity, waived ones excluded.
+pub fn count(diagnostics: &[Diagnostic], severity: Severity) -> usize {
+    diagnostics.iter().filter(|d| d.waived.is_none() && d.severity == severity).count()
+}

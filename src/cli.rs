@@ -1,0 +1,259 @@
+//! Command line: clap parses raw arguments, which are validated into a [`Command`]
+//! before anything reaches the engine; [`run`] executes it and returns the exit code.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::render::{Format, human, json};
+use crate::rules;
+use crate::source::SourceFile;
+
+#[derive(Parser, Debug)]
+#[command(name = "nines", version, about = "Check an architecture model's availability against its objectives")]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Commands,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Commands {
+    /// Analyse a model and report every objective it cannot meet (exit 1 on findings).
+    Check(CheckArgs),
+    /// Explain a rule id (or list every rule when none is given).
+    Explain {
+        /// Rule id such as slo/availability.
+        rule: Option<String>,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// The model file (YAML).
+    pub file: PathBuf,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Also write output to a file, whole or not at all: `FILE` (in --format) or
+    /// `FORMAT=FILE`, e.g. `-o json=report.json`. Repeatable.
+    #[arg(short = 'o', long = "output", value_name = "[FORMAT=]FILE")]
+    pub outputs: Vec<String>,
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+    /// Colour in human output (auto honours NO_COLOR and whether stdout is a terminal).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+    /// The date waivers are checked against (YYYY-MM-DD; default: today, UTC).
+    #[arg(long, value_name = "DATE")]
+    pub today: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// `check` options after validation.
+pub struct CheckConfig {
+    pub file: PathBuf,
+    pub format: Format,
+    pub outputs: Vec<(Format, PathBuf)>,
+    pub fail_on: Option<Severity>,
+    pub color: bool,
+    pub today: String,
+}
+
+impl CheckArgs {
+    pub fn validate(self) -> Result<CheckConfig, String> {
+        let mut outputs = Vec::new();
+        for spec in &self.outputs {
+            let (format, path) = match spec.split_once('=') {
+                Some((name, path)) => {
+                    let format = Format::from_str(name, true).map_err(|_| format!("unknown output format `{name}` in `-o {spec}` (expected human or json)"))?;
+                    (format, path)
+                }
+                None => (self.format, spec.as_str()),
+            };
+            if path.is_empty() {
+                return Err(format!("`-o {spec}` names no file"));
+            }
+            outputs.push((format, PathBuf::from(path)));
+        }
+        let today = match self.today {
+            Some(date) if crate::model::is_iso_date(&date) => date,
+            Some(date) => return Err(format!("--today expects a date written YYYY-MM-DD, not `{date}`")),
+            None => today_utc(),
+        };
+        let color = match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal(),
+        };
+        let fail_on = match self.fail_on {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Never => None,
+        };
+        Ok(CheckConfig { file: self.file, format: self.format, outputs, fail_on, color, today })
+    }
+}
+
+/// Today's date in UTC as YYYY-MM-DD (civil-from-days, Howard Hinnant).
+fn today_utc() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let z = (secs / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+pub const EXIT_CLEAN: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_INVALID: u8 = 2;
+
+pub fn run(args: Args) -> ExitCode {
+    match args.command {
+        Commands::Check(check) => match check.validate() {
+            Ok(config) => ExitCode::from(run_check(&config)),
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::from(EXIT_INVALID)
+            }
+        },
+        Commands::Explain { rule } => ExitCode::from(explain(rule.as_deref())),
+    }
+}
+
+fn explain(rule: Option<&str>) -> u8 {
+    match rule {
+        None => {
+            for r in rules::RULES {
+                println!("{:<22} {}", r.id, r.summary);
+            }
+            EXIT_CLEAN
+        }
+        Some(id) => match rules::find(id) {
+            Some(r) => {
+                println!("{}: {}\n\n{}", r.id, r.summary, r.explanation);
+                if r.waivable {
+                    println!("\nWaivable: add `waivers: [{{rule: {}, reason: \"…\"}}]` to the element.", r.id);
+                }
+                EXIT_CLEAN
+            }
+            None => {
+                let hint = crate::model::did_you_mean(id, rules::RULES.iter().map(|r| r.id))
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                eprintln!("error: unknown rule `{id}`{hint}; `nines explain` lists them all");
+                EXIT_INVALID
+            }
+        },
+    }
+}
+
+fn read_source(path: &Path) -> Result<SourceFile, Diagnostic> {
+    let name = path.display().to_string();
+    let too_big = |len: u64| {
+        Diagnostic::error("input/io", format!("{name} is {len} bytes; the largest accepted input is {} bytes", crate::MAX_INPUT_BYTES))
+    };
+    let metadata = std::fs::metadata(path).map_err(|e| Diagnostic::error("input/io", format!("cannot read {name}: {e}")))?;
+    if metadata.is_dir() {
+        return Err(Diagnostic::error("input/io", format!("{name} is a directory, not a model file")));
+    }
+    if metadata.len() > crate::MAX_INPUT_BYTES as u64 {
+        return Err(too_big(metadata.len()));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Diagnostic::error("input/io", format!("cannot read {name}: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Diagnostic::error("input/io", format!("{name} is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))
+    })?;
+    Ok(SourceFile::new(name, text))
+}
+
+fn run_check(config: &CheckConfig) -> u8 {
+    let source = match read_source(&config.file) {
+        Ok(source) => source,
+        Err(d) => {
+            eprintln!("error[{}]: {}", d.rule, d.message);
+            return EXIT_INVALID;
+        }
+    };
+    let checked = match crate::check_source(&source, &config.today) {
+        Ok(checked) => checked,
+        Err(diagnostics) => {
+            eprint!("{}", human::diagnostics(&source, &diagnostics, config.color && std::io::stderr().is_terminal()));
+            let n = diagnostics.len();
+            eprintln!("{n} problem{} in {}: nothing was checked", if n == 1 { "" } else { "s" }, source.name);
+            if config.format == Format::Json {
+                print!("{}", json::input_errors(&source, &diagnostics));
+            }
+            for (format, path) in &config.outputs {
+                let text = match format {
+                    Format::Json => json::input_errors(&source, &diagnostics),
+                    Format::Human => human::diagnostics(&source, &diagnostics, false),
+                };
+                if let Err(e) = write_atomically(path, &text) {
+                    eprintln!("error: cannot write {}: {e}", path.display());
+                }
+            }
+            return EXIT_INVALID;
+        }
+    };
+    let render = |format: Format, color: bool| match format {
+        Format::Human => human::report(&source, &checked, color),
+        Format::Json => json::report(&source, &checked),
+    };
+    let stdout_text = render(config.format, config.color);
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(stdout_text.as_bytes());
+    let _ = stdout.flush();
+    if config.format != Format::Human {
+        let errors = crate::check::count(&checked.findings, Severity::Error);
+        let warnings = crate::check::count(&checked.findings, Severity::Warning);
+        let waived = checked.findings.iter().filter(|d| d.waived.is_some()).count();
+        eprintln!("{}: {}", source.name, human::counts_line(errors, warnings, waived));
+    }
+    let mut code = match config.fail_on {
+        Some(threshold) if checked.findings.iter().any(|d| d.counts_at(threshold)) => EXIT_FINDINGS,
+        _ => EXIT_CLEAN,
+    };
+    for (format, path) in &config.outputs {
+        if let Err(e) = write_atomically(path, &render(*format, false)) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            code = EXIT_INVALID;
+        }
+    }
+    code
+}
+
+/// Writes `text` to a temporary file beside `path`, then renames it into place, so
+/// a reader never sees a half-written file.
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let file_name = path.file_name().ok_or_else(|| std::io::Error::other("not a file path"))?;
+    let temp = dir.join(format!(".{}.{}.tmp", file_name.to_string_lossy(), std::process::id()));
+    let result = std::fs::write(&temp, text).and_then(|()| std::fs::rename(&temp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}

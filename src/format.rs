@@ -1,0 +1,113 @@
+//! Number formatting shared by every renderer: percentages that keep the digits of
+//! their complement, durations, money.
+
+/// An availability as a percentage, with enough decimals that its unavailability
+/// keeps three significant digits. Computed from the complement so that
+/// 1 − 1e-9 prints as 99.9999999%, never 100%.
+pub fn percent(value: f64, complement: f64) -> String {
+    if !(complement.is_finite() && value.is_finite()) {
+        return "n/a".into();
+    }
+    if complement <= 0.0 {
+        return "100%".into();
+    }
+    if complement >= 1.0 {
+        return "0%".into();
+    }
+    let missing = complement * 100.0;
+    let decimals = ((-missing.log10()).ceil().max(0.0) as usize + 4).clamp(2, 20);
+    let scale = 10u128.pow(decimals as u32);
+    let missing_scaled = (missing * scale as f64).round() as u128;
+    let total = 100 * scale - missing_scaled.min(100 * scale);
+    let text = format!("{}.{:0width$}", total / scale, total % scale, width = decimals);
+    format!("{}%", trim_zeros(&text, 2))
+}
+
+/// A fraction as a short percentage ("42.1%").
+pub fn percent_diff(fraction: f64) -> String {
+    let p = fraction * 100.0;
+    if p != 0.0 && p.abs() < 0.1 {
+        format!("{p:.2}%")
+    } else {
+        format!("{p:.1}%")
+    }
+}
+
+fn trim_zeros(text: &str, keep: usize) -> String {
+    let Some((int, frac)) = text.split_once('.') else { return text.to_string() };
+    let trimmed = frac.trim_end_matches('0');
+    let frac = if trimmed.len() < keep { &frac[..keep.min(frac.len())] } else { trimmed };
+    format!("{int}.{frac}")
+}
+
+/// A duration in the most readable unit ("4.3 min", "26.3 s", "8.8 h").
+pub fn duration(seconds: f64) -> String {
+    if !seconds.is_finite() {
+        return "n/a".into();
+    }
+    let (value, unit) = match seconds {
+        s if s < 1e-3 => (s * 1e6, "µs"),
+        s if s < 1.0 => (s * 1e3, "ms"),
+        s if s < 60.0 => (s, "s"),
+        s if s < 3600.0 => (s / 60.0, "min"),
+        s if s < 48.0 * 3600.0 => (s / 3600.0, "h"),
+        s => (s / 86400.0, "d"),
+    };
+    if value == 0.0 {
+        return "0 s".into();
+    }
+    if value >= 100.0 { format!("{value:.0} {unit}") } else { format!("{} {unit}", significant(value, 3)) }
+}
+
+/// `value` with `digits` significant digits, trailing zeros removed.
+pub fn significant(value: f64, digits: usize) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return format!("{value}");
+    }
+    let magnitude = value.abs().log10().floor() as i32;
+    let decimals = (digits as i32 - 1 - magnitude).max(0) as usize;
+    let text = format!("{value:.decimals$}");
+    if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text }
+}
+
+pub fn money(currency: &str, amount: f64) -> String {
+    let cents = (amount * 100.0).round() as i64;
+    let (whole, frac) = (cents / 100, (cents % 100).abs());
+    let digits = whole.abs().to_string();
+    let mut grouped = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    let sign = if amount < 0.0 { "-" } else { "" };
+    if currency.chars().all(|c| c.is_ascii_alphabetic()) && currency.len() > 1 {
+        format!("{sign}{grouped}.{frac:02} {currency}")
+    } else {
+        format!("{sign}{currency}{grouped}.{frac:02}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_keep_the_complement() {
+        assert_eq!(percent(1.0 - 1e-9, 1e-9), "99.9999999%");
+        assert_eq!(percent(0.99940005, 0.00059995), "99.940005%");
+        assert_eq!(percent(0.9995, 0.0005), "99.95%");
+        assert_eq!(percent(0.5, 0.5), "50.00%");
+        assert_eq!(percent(1.0, 0.0), "100%");
+    }
+
+    #[test]
+    fn durations_and_money() {
+        assert_eq!(duration(26.28), "26.3 s");
+        assert_eq!(duration(2592.0), "43.2 min");
+        assert_eq!(duration(7200.0), "2 h");
+        assert_eq!(money("$", 7568.64), "$7,568.64");
+        assert_eq!(money("EUR", 70.08), "70.08 EUR");
+    }
+}

@@ -1,0 +1,630 @@
+//! Node tree → [`Model`]: resolves names, converts units and validates values,
+//! reporting every problem with the span of the value responsible.
+
+use std::collections::HashMap;
+
+use crate::diagnostic::Diagnostic;
+use crate::rules;
+use crate::source::{Span, Spanned};
+use crate::syntax::{Key, Node, NodeKind};
+
+use super::quantity::YEAR;
+use super::reader::{Fields, Reader, did_you_mean};
+use super::*;
+
+const ROOT_KEYS: &[&str] = &["system", "domains", "components", "flows"];
+const SYSTEM_KEYS: &[&str] = &["name", "description", "window", "currency"];
+const DOMAIN_KEYS: &[&str] = &["kind", "parent", "availability", "mttf", "mttr", "afr", "waivers"];
+const COMPONENT_KEYS: &[&str] = &[
+    "description",
+    "availability",
+    "sla",
+    "mttf",
+    "mttr",
+    "afr",
+    "replicas",
+    "min_healthy",
+    "in",
+    "spread",
+    "common_cause",
+    "repair_crews",
+    "standby",
+    "changes",
+    "cost",
+    "calls",
+    "waivers",
+];
+const STANDBY_KEYS: &[&str] = &["failover", "success"];
+const CHANGES_KEYS: &[&str] = &["deploys", "failure_rate", "restore"];
+const COST_KEYS: &[&str] = &["per_replica", "fixed", "capex", "per_million_requests"];
+const CALL_KEYS: &[&str] = &["to", "parallel", "quorum", "soft", "fallback"];
+const FLOW_KEYS: &[&str] = &["description", "entry", "share", "objective", "waivers"];
+const OBJECTIVE_KEYS: &[&str] = &["availability"];
+const WAIVER_KEYS: &[&str] = &["rule", "reason", "expires"];
+
+/// Largest replica count accepted (keeps hostile inputs from exhausting memory).
+pub const MAX_REPLICAS: u32 = 10_000;
+
+/// Builds and validates the model. On failure returns every problem found.
+pub fn build(root: &Node) -> Result<Model, Vec<Diagnostic>> {
+    let mut r = Reader::new();
+    let model = Builder { r: &mut r, domain_names: HashMap::new(), component_names: HashMap::new() }.root(root);
+    let mut diagnostics = r.diagnostics;
+    match model {
+        Some(model) if diagnostics.is_empty() => Ok(model),
+        _ => {
+            if diagnostics.is_empty() {
+                diagnostics.push(Diagnostic::error("model/invalid", "the model could not be read"));
+            }
+            crate::diagnostic::sort(&mut diagnostics);
+            Err(diagnostics)
+        }
+    }
+}
+
+struct Builder<'r> {
+    r: &'r mut Reader,
+    domain_names: HashMap<String, DomainId>,
+    component_names: HashMap<String, ComponentId>,
+}
+
+impl Builder<'_> {
+    fn root(&mut self, root: &Node) -> Option<Model> {
+        if matches!(root.kind, NodeKind::Null) {
+            self.r.error("model/missing-field", root.span, "the file is empty", "expected a model with `components` and `flows`");
+            return None;
+        }
+        let fields = self.r.fields(root, ROOT_KEYS, "the model")?;
+        let system = self.system(fields.get("system"));
+        let domain_entries = self.named_section(fields.get("domains"), "domains", "domain");
+        let component_entries = self.named_section(fields.get("components"), "components", "component");
+        let flow_entries = self.named_section(fields.get("flows"), "flows", "flow");
+        if component_entries.is_empty() {
+            let span = fields.key_span("components").unwrap_or(root.span);
+            self.r.error("model/missing-field", span, "the model declares no components", "add a `components` section");
+        }
+        if flow_entries.is_empty() {
+            let span = fields.key_span("flows").unwrap_or(root.span);
+            self.r.error(
+                "model/missing-field",
+                span,
+                "the model declares no flows",
+                "add a `flows` section naming an entry component",
+            );
+        }
+        self.domain_names = index_names(&domain_entries);
+        self.component_names = index_names(&component_entries);
+
+        let domains: Vec<Option<Domain>> = domain_entries.iter().map(|(k, v)| self.domain(k, v)).collect();
+        let components: Vec<Option<Component>> = component_entries.iter().map(|(k, v)| self.component(k, v)).collect();
+        let flows: Vec<Option<Flow>> = flow_entries.iter().map(|(k, v)| self.flow(k, v)).collect();
+        let domains: Vec<Domain> = domains.into_iter().collect::<Option<_>>()?;
+        self.check_domain_tree(&domains);
+        let flows: Vec<Flow> = flows.into_iter().collect::<Option<_>>()?;
+        self.check_shares(&flows);
+        Some(Model { system: system?, domains, components: components.into_iter().collect::<Option<_>>()?, flows })
+    }
+
+    fn system(&mut self, node: Option<&Node>) -> Option<System> {
+        let mut system =
+            System { name: None, description: None, window_s: 30.0 * super::quantity::DAY, currency: "$".into() };
+        let Some(node) = node else { return Some(system) };
+        let fields = self.r.fields(node, SYSTEM_KEYS, "`system`")?;
+        system.name = fields.get("name").and_then(|n| self.r.string(n, "`name`")).map(|s| s.value);
+        system.description = fields.get("description").and_then(|n| self.r.string(n, "`description`")).map(|s| s.value);
+        system.currency =
+            fields.get("currency").and_then(|n| self.r.string(n, "`currency`")).map_or(system.currency, |s| s.value);
+        if let Some(window) = fields.get("window").and_then(|n| self.r.duration(n, "SLO window")) {
+            if window.value <= 0.0 {
+                self.r.error("model/invalid-value", window.span, "the SLO window must be longer than zero", "zero window");
+            }
+            system.window_s = window.value;
+        }
+        Some(system)
+    }
+
+    /// Entries of a name-keyed section; duplicate names are reported and dropped.
+    fn named_section<'a>(&mut self, node: Option<&'a Node>, section: &str, noun: &str) -> Vec<(&'a Key, &'a Node)> {
+        let Some(node) = node else { return Vec::new() };
+        let Some(entries) = self.r.mapping(node, &format!("`{section}`")) else { return Vec::new() };
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        let mut kept = Vec::new();
+        for (key, value) in entries {
+            if let Some(first) = seen.get(key.name.as_str()) {
+                self.r.push(
+                    Diagnostic::error("model/duplicate", format!("{noun} `{}` is declared twice", key.name))
+                        .with_primary(key.span, "declared again here")
+                        .with_secondary(*first, "first declared here"),
+                );
+                continue;
+            }
+            if key.name.trim().is_empty() {
+                self.r.error("model/invalid-value", key.span, format!("a {noun} needs a name"), "empty name");
+                continue;
+            }
+            seen.insert(&key.name, key.span);
+            kept.push((key, value));
+        }
+        kept
+    }
+
+    fn reliability(&mut self, fields: &Fields, at: Span, what: &str, allow_sla: bool) -> Option<Reliability> {
+        let given: Vec<&str> = ["availability", "sla", "mttf", "afr"].into_iter().filter(|k| fields.has(k)).collect();
+        let mttr = fields.get("mttr").and_then(|n| self.r.duration(n, "mttr"));
+        if given.len() > 1 {
+            let mut d = Diagnostic::error(
+                "model/conflict",
+                format!("{what} sets both `{}` and `{}`: give exactly one way to state its reliability", given[0], given[1]),
+            )
+            .with_primary(fields.key_span(given[1]).unwrap_or(at), "second reliability given here")
+            .with_secondary(fields.key_span(given[0]).unwrap_or(at), "first given here");
+            d = d.with_help("use one of: availability, sla, mttf + mttr, afr + mttr");
+            self.r.push(d);
+            return None;
+        }
+        let Some(&kind) = given.first() else {
+            let help = if allow_sla { "availability, sla, mttf + mttr or afr + mttr" } else { "availability, mttf + mttr or afr + mttr" };
+            self.r.error("model/missing-field", at, format!("{what} does not say how it fails"), format!("add one of: {help}"));
+            return None;
+        };
+        let node = fields.get(kind)?;
+        match kind {
+            "availability" | "sla" => {
+                if kind == "sla" && !allow_sla {
+                    self.r.error("model/unknown-key", fields.key_span("sla").unwrap_or(at), format!("{what} cannot have an `sla`"), "use `availability`");
+                    return None;
+                }
+                let (a, u) = self.r.probability(node, kind)?;
+                let mttr_s = mttr.map(|m| m.value);
+                if mttr_s == Some(0.0) && a.value < 1.0 {
+                    self.r.error("model/invalid-value", fields.get("mttr")?.span, "mttr must be longer than zero", "zero repair time");
+                }
+                let source = if kind == "sla" { ReliabilitySource::Sla } else { ReliabilitySource::Availability };
+                Some(Reliability { source, availability: a.value, unavailability: u, mttr_s, span: a.span })
+            }
+            "mttf" | "afr" => {
+                let Some(mttr) = mttr else {
+                    self.r.error(
+                        "model/missing-field",
+                        fields.key_span(kind).unwrap_or(at),
+                        format!("`{kind}` needs `mttr` (mean time to repair) beside it"),
+                        "no `mttr` for this",
+                    );
+                    return None;
+                };
+                let (mttf, span, source) = if kind == "mttf" {
+                    let m = self.r.duration(node, "mttf")?;
+                    if m.value <= 0.0 {
+                        self.r.error("model/invalid-value", m.span, "mttf must be longer than zero", "zero mttf");
+                        return None;
+                    }
+                    (m.value, m.span, ReliabilitySource::MttfMttr)
+                } else {
+                    let (afr, _) = self.r.probability(node, "afr")?;
+                    if afr.value >= 1.0 || afr.value <= 0.0 {
+                        self.r.error("model/invalid-value", afr.span, "afr must be above 0% and below 100%", "out of range");
+                        return None;
+                    }
+                    // AFR is the share failing within a year: 1 − e^(−λ·1y) = afr.
+                    let rate = -(1.0 - afr.value).ln() / YEAR;
+                    (1.0 / rate, afr.span, ReliabilitySource::AfrMttr)
+                };
+                let total = mttf + mttr.value;
+                Some(Reliability {
+                    source,
+                    availability: mttf / total,
+                    unavailability: mttr.value / total,
+                    mttr_s: Some(mttr.value),
+                    span,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    fn domain_ref(&mut self, node: &Node, what: &str) -> Option<Spanned<DomainId>> {
+        let name = self.r.string(node, what)?;
+        match self.domain_names.get(&name.value) {
+            Some(&id) => Some(Spanned::new(id, name.span)),
+            None => {
+                let mut d = Diagnostic::error("model/unknown-ref", format!("unknown domain `{}`", name.value))
+                    .with_primary(name.span, "no domain has this name");
+                let names: Vec<&str> = self.domain_names.keys().map(String::as_str).collect();
+                d = match did_you_mean(&name.value, sorted(names)) {
+                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                    None if self.domain_names.is_empty() => d.with_help("declare it under `domains`"),
+                    None => d,
+                };
+                self.r.push(d);
+                None
+            }
+        }
+    }
+
+    fn component_ref(&mut self, node: &Node, what: &str) -> Option<Spanned<ComponentId>> {
+        let name = self.r.string(node, what)?;
+        match self.component_names.get(&name.value) {
+            Some(&id) => Some(Spanned::new(id, name.span)),
+            None => {
+                let mut d = Diagnostic::error("model/unknown-ref", format!("unknown component `{}`", name.value))
+                    .with_primary(name.span, "no component has this name");
+                let names: Vec<&str> = self.component_names.keys().map(String::as_str).collect();
+                if let Some(s) = did_you_mean(&name.value, sorted(names)) {
+                    d = d.with_help(format!("did you mean `{s}`?"));
+                }
+                self.r.push(d);
+                None
+            }
+        }
+    }
+
+    fn domain(&mut self, key: &Key, node: &Node) -> Option<Domain> {
+        let what = format!("domain `{}`", key.name);
+        let fields = self.r.fields(node, DOMAIN_KEYS, &what)?;
+        let kind = fields.get("kind").and_then(|n| self.r.string(n, "`kind`")).map(|s| s.value);
+        let parent = match fields.get("parent") {
+            Some(n) => Some(self.domain_ref(n, "`parent`")?.value),
+            None => None,
+        };
+        let outage = self.reliability(&fields, key.span, &what, false)?;
+        let waivers = self.waivers(fields.get("waivers"))?;
+        Some(Domain { name: key.name.clone(), name_span: key.span, kind, parent, outage, waivers })
+    }
+
+    fn check_domain_tree(&mut self, domains: &[Domain]) {
+        for (id, domain) in domains.iter().enumerate() {
+            let mut seen = vec![id];
+            let mut current = domain.parent;
+            while let Some(p) = current {
+                if p == id {
+                    let names: Vec<String> = seen.iter().map(|&d| format!("`{}`", domains[d].name)).collect();
+                    self.r.error(
+                        "model/cycle",
+                        domain.name_span,
+                        format!("domain `{}` is its own ancestor: {}", domain.name, names.join(" → ")),
+                        "parent chain loops back here",
+                    );
+                    break;
+                }
+                if seen.contains(&p) {
+                    break;
+                }
+                seen.push(p);
+                current = domains[p].parent;
+            }
+        }
+    }
+
+    fn component(&mut self, key: &Key, node: &Node) -> Option<Component> {
+        let what = format!("component `{}`", key.name);
+        let fields = self.r.fields(node, COMPONENT_KEYS, &what)?;
+        let description = fields.get("description").and_then(|n| self.r.string(n, "`description`")).map(|s| s.value);
+        let reliability = self.reliability(&fields, key.span, &what, true);
+        let replicas = match fields.get("replicas") {
+            Some(n) => self.r.count(n, "`replicas`", 1, MAX_REPLICAS),
+            None => Some(Spanned::new(1, key.span)),
+        };
+        let min_healthy = match fields.get("min_healthy") {
+            Some(n) => self.r.count(n, "`min_healthy`", 1, MAX_REPLICAS),
+            None => Some(Spanned::new(1, key.span)),
+        };
+        if let (Some(n), Some(k)) = (&replicas, &min_healthy)
+            && k.value > n.value
+        {
+            let mut d = Diagnostic::error(
+                "model/invalid-value",
+                format!("{what} needs {} healthy replicas but has only {}", k.value, n.value),
+            )
+            .with_primary(k.span, "more than the replicas");
+            if fields.has("replicas") {
+                d = d.with_secondary(n.span, "replicas declared here");
+            }
+            self.r.push(d);
+        }
+        let (placement, placement_span) = self.placement(&fields, &what);
+        let common_cause = fields.get("common_cause").and_then(|n| self.r.probability(n, "`common_cause`")).map(|p| p.0);
+        let repair_crews = fields.get("repair_crews").and_then(|n| self.r.count(n, "`repair_crews`", 1, MAX_REPLICAS));
+        let standby = fields.get("standby").and_then(|n| self.standby(n, &what));
+        let changes = fields.get("changes").and_then(|n| self.changes(n, &what));
+        let cost = fields.get("cost").map_or(Some(Cost::default()), |n| self.cost(n, &what));
+        let calls = match fields.get("calls") {
+            Some(n) => self.calls(n, &what),
+            None => Some(Vec::new()),
+        };
+        let waivers = self.waivers(fields.get("waivers"));
+
+        let (reliability, replicas, min_healthy) = (reliability?, replicas?, min_healthy?);
+        if let Some(crews) = &repair_crews {
+            if reliability.mttr_s.is_none() {
+                self.r.error("model/missing-field", crews.span, format!("{what} sets `repair_crews` but no `mttr`"), "repair needs a repair time");
+            } else if crews.value > replicas.value {
+                self.r.error("model/invalid-value", crews.span, format!("{what} has more repair crews than replicas"), "at most `replicas`");
+            }
+        }
+        if let Some(standby) = &standby {
+            if replicas.value < 2 {
+                self.r.error("model/invalid-value", standby.span, format!("{what} is active-passive but has one replica"), "standby needs replicas: 2 or more");
+            }
+            if min_healthy.value != 1 {
+                self.r.error("model/conflict", standby.span, format!("{what} is active-passive, so it serves from one replica: min_healthy must be 1"), "standby here");
+            }
+            if reliability.mttr_s.is_none() {
+                self.r.error("model/missing-field", standby.span, format!("{what} is active-passive but has no `mttr`"), "failover modelling needs a repair time");
+            }
+        }
+        Some(Component {
+            name: key.name.clone(),
+            name_span: key.span,
+            description,
+            reliability,
+            replicas,
+            min_healthy,
+            placement,
+            placement_span,
+            common_cause,
+            repair_crews,
+            standby,
+            changes,
+            cost: cost?,
+            calls: calls?,
+            waivers: waivers?,
+        })
+    }
+
+    fn placement(&mut self, fields: &Fields, what: &str) -> (Vec<DomainId>, Option<Span>) {
+        match (fields.get("in"), fields.get("spread")) {
+            (Some(_), Some(_)) => {
+                let d = Diagnostic::error("model/conflict", format!("{what} sets both `in` and `spread`"))
+                    .with_primary(fields.key_span("spread").unwrap_or_default(), "`spread` here")
+                    .with_secondary(fields.key_span("in").unwrap_or_default(), "`in` here")
+                    .with_help("use `in: DOMAIN` for one domain, or `spread: [A, B, C]` to place replicas round-robin");
+                self.r.push(d);
+                (Vec::new(), None)
+            }
+            (Some(node), None) => match self.domain_ref(node, "`in`") {
+                Some(d) => (vec![d.value], Some(d.span)),
+                None => (Vec::new(), None),
+            },
+            (None, Some(node)) => {
+                let Some(items) = self.r.list(node, "`spread`") else { return (Vec::new(), None) };
+                if items.is_empty() {
+                    self.r.error("model/invalid-value", node.span, "`spread` needs at least one domain", "empty list");
+                    return (Vec::new(), None);
+                }
+                let ids: Vec<Option<Spanned<DomainId>>> = items.iter().map(|n| self.domain_ref(n, "a `spread` entry")).collect();
+                let Some(ids) = ids.into_iter().collect::<Option<Vec<_>>>() else { return (Vec::new(), None) };
+                let span = fields.key_span("spread");
+                (ids.iter().map(|d| d.value).collect(), span)
+            }
+            (None, None) => (Vec::new(), None),
+        }
+    }
+
+    fn standby(&mut self, node: &Node, what: &str) -> Option<Standby> {
+        let fields = self.r.fields(node, STANDBY_KEYS, &format!("the standby of {what}"))?;
+        let span = node.span;
+        let failover = self.r.require(&fields, "failover", span, "`standby`").and_then(|n| self.r.duration(n, "failover time"));
+        let success = self.r.require(&fields, "success", span, "`standby`").and_then(|n| self.r.probability(n, "failover success"));
+        Some(Standby { failover_s: failover?.value, success: success?.0.value, span: fields.node.span })
+    }
+
+    fn changes(&mut self, node: &Node, what: &str) -> Option<Changes> {
+        let fields = self.r.fields(node, CHANGES_KEYS, &format!("the changes of {what}"))?;
+        let span = node.span;
+        let deploys = self.r.require(&fields, "deploys", span, "`changes`").and_then(|n| self.r.rate(n, "deploy rate"));
+        let failure_rate =
+            self.r.require(&fields, "failure_rate", span, "`changes`").and_then(|n| self.r.probability(n, "change failure rate"));
+        let restore = self.r.require(&fields, "restore", span, "`changes`").and_then(|n| self.r.duration(n, "time to restore"));
+        let changes = Changes {
+            deploys_per_s: deploys?.value,
+            failure_rate: failure_rate?.0.value,
+            restore_s: restore?.value,
+            span,
+        };
+        if changes.deploys_per_s * changes.failure_rate * changes.restore_s > 1.0 {
+            self.r.error(
+                "model/invalid-value",
+                span,
+                format!("{what}: bad deploys would keep it down more than 100% of the time"),
+                "deploys × failure_rate × restore > 1",
+            );
+            return None;
+        }
+        Some(changes)
+    }
+
+    fn cost(&mut self, node: &Node, what: &str) -> Option<Cost> {
+        let fields = self.r.fields(node, COST_KEYS, &format!("the cost of {what}"))?;
+        Some(Cost {
+            per_replica_month: fields.get("per_replica").and_then(|n| self.r.money_per_month(n, "cost per replica")),
+            fixed_month: fields.get("fixed").and_then(|n| self.r.money_per_month(n, "fixed cost")),
+            capex: fields.get("capex").and_then(|n| self.r.money(n, "capex")),
+            per_million_requests: fields.get("per_million_requests").and_then(|n| self.r.money(n, "cost per million requests")),
+        })
+    }
+
+    fn calls(&mut self, node: &Node, what: &str) -> Option<Vec<Call>> {
+        let items = self.r.list(node, &format!("the calls of {what}"))?;
+        let calls: Vec<Option<Call>> = items.iter().map(|item| self.call(item, what)).collect();
+        calls.into_iter().collect()
+    }
+
+    fn call(&mut self, node: &Node, what: &str) -> Option<Call> {
+        if let NodeKind::String(_) = node.kind {
+            let to = self.component_ref(node, "a call target")?;
+            return Some(Call { span: node.span, soft: false, target: CallTarget::Single { to, fallback: Vec::new() } });
+        }
+        let fields = self.r.fields(node, CALL_KEYS, &format!("a call of {what}"))?;
+        let soft = match fields.get("soft") {
+            Some(n) => self.r.bool(n, "`soft`")?,
+            None => false,
+        };
+        let span = fields.key_span("to").or(fields.key_span("parallel")).unwrap_or(node.span);
+        let target = match (fields.get("to"), fields.get("parallel")) {
+            (Some(to), None) => {
+                if let Some(q) = fields.key_span("quorum") {
+                    self.r.error("model/conflict", q, "`quorum` applies to a `parallel` group, not a single call", "not valid with `to`");
+                }
+                let to = self.component_ref(to, "a call target");
+                let fallback = match fields.get("fallback") {
+                    None => Some(Vec::new()),
+                    Some(n @ Node { kind: NodeKind::String(_), .. }) => self.component_ref(n, "a fallback").map(|f| vec![f]),
+                    Some(n) => {
+                        let items = self.r.list(n, "`fallback`")?;
+                        items.iter().map(|i| self.component_ref(i, "a fallback")).collect::<Vec<_>>().into_iter().collect()
+                    }
+                };
+                CallTarget::Single { to: to?, fallback: fallback? }
+            }
+            (None, Some(group)) => {
+                if let Some(f) = fields.key_span("fallback") {
+                    self.r.error("model/conflict", f, "`fallback` applies to a single call, not a `parallel` group", "not valid with `parallel`");
+                }
+                let items = self.r.list(group, "`parallel`")?;
+                if items.is_empty() {
+                    self.r.error("model/invalid-value", group.span, "a `parallel` group needs at least one target", "empty group");
+                    return None;
+                }
+                let to: Option<Vec<_>> =
+                    items.iter().map(|i| self.component_ref(i, "a parallel target")).collect::<Vec<_>>().into_iter().collect();
+                let to = to?;
+                let quorum = match fields.get("quorum") {
+                    Some(n) => Some(self.r.count(n, "`quorum`", 1, to.len() as u32)?),
+                    None => None,
+                };
+                CallTarget::Parallel { to, quorum }
+            }
+            (Some(_), Some(_)) => {
+                self.r.error(
+                    "model/conflict",
+                    fields.key_span("parallel").unwrap_or(node.span),
+                    "a call has either `to` (one target) or `parallel` (a group), not both",
+                    "second target form here",
+                );
+                return None;
+            }
+            (None, None) => {
+                self.r.error("model/missing-field", node.span, "a call needs `to: COMPONENT` or `parallel: [A, B]`", "no target");
+                return None;
+            }
+        };
+        Some(Call { span, soft, target })
+    }
+
+    fn flow(&mut self, key: &Key, node: &Node) -> Option<Flow> {
+        let what = format!("flow `{}`", key.name);
+        let fields = self.r.fields(node, FLOW_KEYS, &what)?;
+        let entry = self.r.require(&fields, "entry", key.span, &what).and_then(|n| self.component_ref(n, "`entry`"));
+        let share = fields.get("share").and_then(|n| self.r.probability(n, "`share`")).map(|p| p.0);
+        let objective = match fields.get("objective") {
+            Some(n) => self.objective(n, &what),
+            None => Some(Objective::default()),
+        };
+        let waivers = self.waivers(fields.get("waivers"));
+        Some(Flow { name: key.name.clone(), name_span: key.span, entry: entry?, share, objective: objective?, waivers: waivers? })
+    }
+
+    fn objective(&mut self, node: &Node, what: &str) -> Option<Objective> {
+        let fields = self.r.fields(node, OBJECTIVE_KEYS, &format!("the objective of {what}"))?;
+        let availability = match fields.get("availability") {
+            Some(n) => {
+                let (value, complement) = self.r.probability(n, "availability objective")?;
+                Some(Spanned::new(Level { value: value.value, complement }, value.span))
+            }
+            None => None,
+        };
+        Some(Objective { availability })
+    }
+
+    fn check_shares(&mut self, flows: &[Flow]) {
+        let declared: Vec<&Spanned<f64>> = flows.iter().filter_map(|f| f.share.as_ref()).collect();
+        if declared.is_empty() {
+            return;
+        }
+        if declared.len() != flows.len() {
+            for flow in flows.iter().filter(|f| f.share.is_none()) {
+                self.r.error(
+                    "model/missing-field",
+                    flow.name_span,
+                    format!("flow `{}` has no `share` while other flows do", flow.name),
+                    "give every flow a share, or none",
+                );
+            }
+            return;
+        }
+        let total: f64 = declared.iter().map(|s| s.value).sum();
+        if (total - 1.0).abs() > 1e-9 {
+            let mut d = Diagnostic::error("model/invalid-value", format!("flow shares add up to {:.4}%, not 100%", total * 100.0))
+                .with_primary(declared[0].span, "shares start here");
+            for s in &declared[1..] {
+                d = d.with_secondary(s.span, "share");
+            }
+            self.r.push(d);
+        }
+    }
+
+    fn waivers(&mut self, node: Option<&Node>) -> Option<Vec<Waiver>> {
+        let Some(node) = node else { return Some(Vec::new()) };
+        let items = self.r.list(node, "`waivers`")?;
+        let mut waivers = Vec::new();
+        let mut ok = true;
+        for item in items {
+            match self.waiver(item) {
+                Some(w) => waivers.push(w),
+                None => ok = false,
+            }
+        }
+        ok.then_some(waivers)
+    }
+
+    fn waiver(&mut self, node: &Node) -> Option<Waiver> {
+        let fields = self.r.fields(node, WAIVER_KEYS, "a waiver")?;
+        let rule = self.r.require(&fields, "rule", node.span, "a waiver").and_then(|n| self.r.string(n, "`rule`"));
+        let reason = self.r.require(&fields, "reason", node.span, "a waiver").and_then(|n| self.r.string(n, "`reason`"));
+        let expires = match fields.get("expires") {
+            Some(n @ Node { kind: NodeKind::String(s), .. }) if is_iso_date(s) => Some(Spanned::new(s.clone(), n.span)),
+            Some(n) => {
+                self.r.error("model/invalid-value", n.span, "`expires` must be a date written YYYY-MM-DD", "not a date");
+                return None;
+            }
+            None => None,
+        };
+        let rule = rule?;
+        if !rules::is_waivable(&rule.value) {
+            let mut d = Diagnostic::error("model/unknown-ref", format!("unknown or unwaivable rule `{}`", rule.value))
+                .with_primary(rule.span, "no finding has this rule id");
+            if let Some(s) = did_you_mean(&rule.value, rules::waivable_ids()) {
+                d = d.with_help(format!("did you mean `{s}`?"));
+            }
+            self.r.push(d);
+            return None;
+        }
+        let reason = reason?;
+        if reason.value.trim().is_empty() {
+            self.r.error("model/invalid-value", reason.span, "a waiver needs a reason", "empty reason");
+            return None;
+        }
+        Some(Waiver { rule, reason: reason.value, expires, span: node.span })
+    }
+}
+
+fn index_names(entries: &[(&Key, &Node)]) -> HashMap<String, usize> {
+    entries.iter().enumerate().map(|(i, (k, _))| (k.name.clone(), i)).collect()
+}
+
+fn sorted(mut names: Vec<&str>) -> Vec<&str> {
+    names.sort_unstable();
+    names
+}
+
+/// `YYYY-MM-DD` with a plausible month and day.
+pub fn is_iso_date(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    let [y, m, d] = parts.as_slice() else { return false };
+    let all_digits = |s: &str, n: usize| s.len() == n && s.chars().all(|c| c.is_ascii_digit());
+    if !(all_digits(y, 4) && all_digits(m, 2) && all_digits(d, 2)) {
+        return false;
+    }
+    let (m, d): (u32, u32) = (m.parse().unwrap_or(0), d.parse().unwrap_or(0));
+    (1..=12).contains(&m) && (1..=31).contains(&d)
+}

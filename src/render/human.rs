@@ -1,0 +1,221 @@
+//! Human output: miette diagnostics with source snippets, then a summary of every
+//! flow (availability, downtime, outages, single points of failure).
+
+use std::fmt::Write;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+
+use crate::Checked;
+use crate::analysis::cutsets::{CutSet, CutUnit};
+use crate::check;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::format::{duration, percent, significant};
+use crate::model::Model;
+use crate::source::SourceFile;
+
+/// Width diagnostics are wrapped to (fixed so snapshots are stable).
+const WIDTH: usize = 100;
+
+/// One diagnostic in miette's form.
+#[derive(Debug)]
+struct Rendered<'a> {
+    d: &'a Diagnostic,
+    source: NamedSource<String>,
+}
+
+impl std::fmt::Display for Rendered<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let severity = if self.d.waived.is_some() { "waived" } else { self.d.severity.as_str() };
+        write!(f, "{severity}[{}]: {}", self.d.rule, self.d.message)
+    }
+}
+
+impl std::error::Error for Rendered<'_> {}
+
+impl miette::Diagnostic for Rendered<'_> {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match (self.d.severity, &self.d.waived) {
+            (_, Some(_)) => miette::Severity::Advice,
+            (Severity::Error, _) => miette::Severity::Error,
+            (Severity::Warning, _) => miette::Severity::Warning,
+            (Severity::Note, _) => miette::Severity::Advice,
+        })
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
+        match (&self.d.waived, &self.d.help) {
+            (Some(reason), _) => Some(Box::new(format!("waived: {reason}"))),
+            (None, Some(help)) => Some(Box::new(help)),
+            (None, None) => None,
+        }
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.d.primary.as_ref().map(|_| &self.source as &dyn miette::SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let primary = self.d.primary.iter().map(|l| LabeledSpan::new_primary_with_span(Some(l.message.clone()), (l.span.start, l.span.len)));
+        let secondary = self.d.secondary.iter().map(|l| LabeledSpan::new_with_span(Some(l.message.clone()), (l.span.start, l.span.len)));
+        Some(Box::new(primary.chain(secondary)))
+    }
+}
+
+fn handler(color: bool) -> GraphicalReportHandler {
+    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    GraphicalReportHandler::new_themed(theme).with_width(WIDTH).with_links(false)
+}
+
+/// Every diagnostic, rendered with its source snippet.
+pub fn diagnostics(source: &SourceFile, diagnostics: &[Diagnostic], color: bool) -> String {
+    let handler = handler(color);
+    let mut out = String::new();
+    for d in diagnostics {
+        let rendered = Rendered { d, source: NamedSource::new(source.name.clone(), source.text.clone()) };
+        let mut text = String::new();
+        if handler.render_report(&mut text, &rendered).is_err() {
+            text = format!("{}[{}]: {}\n", d.severity.as_str(), d.rule, d.message);
+        }
+        out.push_str(&text);
+        out.push('\n');
+    }
+    out
+}
+
+/// Diagnostics followed by the per-flow summary.
+pub fn report(source: &SourceFile, checked: &Checked, color: bool) -> String {
+    let mut out = diagnostics(source, &checked.findings, color);
+    out.push_str(&summary(checked));
+    out
+}
+
+fn summary(checked: &Checked) -> String {
+    let Checked { model, report, findings, .. } = checked;
+    let mut out = String::new();
+    let title = model.system.name.as_deref().unwrap_or("system");
+    let window = duration(model.system.window_s);
+    let _ = writeln!(out, "{title}: availability per flow (steady state, exact; window {window})");
+    let headers = ["flow", "availability", "objective", "downtime/window", "downtime/yr", "nines", "outages/yr", "mean outage"];
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for (flow, r) in model.flows.iter().zip(&report.flows) {
+        let objective = flow.objective.availability.as_ref().map_or("—".into(), |o| {
+            let mark = if r.unavailability <= o.value.complement { "✓" } else { "✗" };
+            format!("{} {mark}", percent(o.value.value, o.value.complement))
+        });
+        rows.push(vec![
+            flow.name.clone(),
+            percent(r.availability, r.unavailability),
+            objective,
+            duration(r.downtime_per_window_s),
+            duration(r.downtime_per_year_s),
+            if r.nines.is_finite() { format!("{:.2}", r.nines) } else { "∞".into() },
+            r.outages_per_year.map_or("n/a".into(), |n| significant(n, 3)),
+            r.mean_outage_s.map_or("n/a".into(), duration),
+        ]);
+    }
+    out.push_str(&table(&headers, &rows));
+    for (flow, r) in model.flows.iter().zip(&report.flows) {
+        let _ = writeln!(out, "\n{}:", flow.name);
+        if r.change_unavailability > 0.0 {
+            let _ = writeln!(
+                out,
+                "  change risk: bad deploys cost {} of {} downtime per window",
+                duration(r.change_unavailability * model.system.window_s),
+                duration(r.downtime_per_window_s)
+            );
+        }
+        let delta = r.correlation_delta_nines;
+        if delta.is_finite() && delta.abs() >= 0.005 {
+            let _ = writeln!(
+                out,
+                "  correlation: assuming independence (no domains, no common cause) would claim {} ({:+.2} nines)",
+                percent(1.0 - r.independent_unavailability, r.independent_unavailability),
+                delta
+            );
+        }
+        let mut ranked: Vec<usize> = (0..model.components.len()).filter(|&c| r.birnbaum[c] > 0.0).collect();
+        ranked.sort_by(|&a, &b| r.improvement[b].total_cmp(&r.improvement[a]).then(a.cmp(&b)));
+        if !ranked.is_empty() {
+            let top: Vec<String> = ranked
+                .iter()
+                .take(3)
+                .map(|&c| format!("{} ({} of downtime)", model.components[c].name, crate::format::percent_diff(share(r.improvement[c], r.unavailability))))
+                .collect();
+            let _ = writeln!(out, "  fix first: {}", top.join(", "));
+        }
+        if !r.spofs.is_empty() {
+            let names: Vec<String> = r.spofs.iter().map(|c| cut_name(model, c)).collect();
+            let _ = writeln!(out, "  single points of failure: {}", names.join(", "));
+        }
+        if !r.order_two.is_empty() {
+            let names: Vec<String> = r.order_two.iter().take(3).map(|c| cut_name(model, c)).collect();
+            let _ = writeln!(out, "  likeliest double failures: {}", names.join("; "));
+        }
+    }
+    if report.dropped_mass > 0.0 {
+        let _ = writeln!(
+            out,
+            "\nnote: {} failure-domain states were too unlikely to enumerate; results are exact to ±{:.1e}",
+            "some", report.dropped_mass
+        );
+    }
+    let (errors, warnings) = (check::count(findings, Severity::Error), check::count(findings, Severity::Warning));
+    let waived = findings.iter().filter(|d| d.waived.is_some()).count();
+    let _ = writeln!(out, "\n{}", counts_line(errors, warnings, waived));
+    out
+}
+
+fn share(part: f64, whole: f64) -> f64 {
+    if whole > 0.0 { (part / whole).min(1.0) } else { 0.0 }
+}
+
+pub fn counts_line(errors: usize, warnings: usize, waived: usize) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let mut line = format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"));
+    if waived > 0 {
+        line.push_str(&format!(", {waived} waived"));
+    }
+    line
+}
+
+pub fn cut_name(model: &Model, cut: &CutSet) -> String {
+    let names: Vec<String> = cut
+        .units
+        .iter()
+        .map(|u| match *u {
+            CutUnit::Component(c) => {
+                let comp = &model.components[c];
+                if comp.replicas.value > 1 && cut.units.len() == 1 && cut.order > 1 {
+                    format!("{} replicas of {}", cut.order, comp.name)
+                } else {
+                    comp.name.clone()
+                }
+            }
+            CutUnit::Domain(d) => model.domains[d].name.clone(),
+        })
+        .collect();
+    names.join(" + ")
+}
+
+fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| -> String {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (c, w))| {
+                let pad = w - c.chars().count();
+                if i == 0 { format!("{c}{}", " ".repeat(pad)) } else { format!("{}{c}", " ".repeat(pad)) }
+            })
+            .collect();
+        format!("  {}\n", padded.join("  ").trim_end())
+    };
+    let mut out = line(headers.to_vec());
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}

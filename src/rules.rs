@@ -1,0 +1,140 @@
+//! The registry of rule ids: every diagnostic `nines` can emit, with the long
+//! explanation printed by `nines explain RULE`. Rule ids are stable: CI waivers and
+//! SARIF consumers depend on them.
+
+pub struct Rule {
+    pub id: &'static str,
+    pub summary: &'static str,
+    pub explanation: &'static str,
+    /// Findings about the design can be waived; input errors cannot.
+    pub waivable: bool,
+}
+
+pub const RULES: &[Rule] = &[
+    Rule {
+        id: "slo/availability",
+        summary: "a flow's computed availability is below its objective",
+        explanation: "The flow's availability is computed exactly from the structure function of the \
+call graph: every replica, failure domain, common-cause event and bad-deploy event is one basic \
+event, and a component shared by several paths is counted once. The finding points at the \
+objective, names the component whose improvement would help most (highest improvement \
+potential), and the help line gives the smallest replica increase of that component that meets \
+the objective, with its monthly cost when the component declares `cost.per_replica`.",
+        waivable: true,
+    },
+    Rule {
+        id: "slo/infeasible",
+        summary: "the objective is above what a hard dependency can ever give",
+        explanation: "Even with every self-operated component made perfect (infinitely many replicas), \
+the flow cannot reach its objective because it depends on something whose availability you do \
+not control here: a failure domain (zone, region), a vendor SLA, a common-cause event or change \
+risk. Adding replicas will not help; change the placement (spread over more domains), add a \
+fallback, or relax the objective.",
+        waivable: true,
+    },
+    Rule {
+        id: "model/spof",
+        summary: "a single failure takes a flow down",
+        explanation: "A single point of failure is a minimal cut set of order one: one replica or one \
+failure domain whose loss alone fails the flow. Typical causes: a component with one replica, \
+`min_healthy` equal to `replicas`, or every replica placed in the same zone. Common-cause \
+events are not reported here (they are a statistical share of a replica's failures, not a \
+thing you can remove); their effect appears in the correlation delta.",
+        waivable: true,
+    },
+    Rule {
+        id: "waiver/expired",
+        summary: "a waiver's expiry date has passed",
+        explanation: "The waiver no longer applies, so the finding it covered is reported again. Renew \
+it with a new date and a reason, or fix the finding.",
+        waivable: false,
+    },
+    Rule {
+        id: "waiver/unused",
+        summary: "a waiver matches no finding",
+        explanation: "The element declares a waiver for a rule that produced no finding on it. The \
+design has probably improved: remove the waiver so it cannot hide a future regression.",
+        waivable: false,
+    },
+    Rule {
+        id: "syntax/yaml",
+        summary: "the file is not valid YAML",
+        explanation: "The YAML parser stopped at the position shown. Fix the syntax there first; \
+the model is checked once the file parses.",
+        waivable: false,
+    },
+    Rule {
+        id: "model/unknown-key",
+        summary: "a key that is not part of the model",
+        explanation: "Each mapping accepts a fixed set of keys (see the model reference in the README). \
+An unknown key is usually a typo; the help line suggests the closest known key.",
+        waivable: false,
+    },
+    Rule {
+        id: "model/unknown-ref",
+        summary: "a reference to a name that is not declared",
+        explanation: "Calls, flow entries, placements and parents refer to components and domains by \
+name. The name must be declared in the same file.",
+        waivable: false,
+    },
+    Rule {
+        id: "model/duplicate",
+        summary: "a name or key declared twice",
+        explanation: "Names of components, domains and flows are unique, and a key may appear once per \
+mapping.",
+        waivable: false,
+    },
+    Rule {
+        id: "model/cycle",
+        summary: "a cycle in the call graph or the domain tree",
+        explanation: "A request that calls back into a component already on its path never finishes, \
+and a domain cannot contain itself. Every member of the cycle is named.",
+        waivable: false,
+    },
+    Rule {
+        id: "model/type",
+        summary: "a value of the wrong type",
+        explanation: "The value has the wrong shape, for example a list where a mapping is expected.",
+        waivable: false,
+    },
+    Rule {
+        id: "model/invalid-value",
+        summary: "a value out of range or with a bad unit",
+        explanation: "Quantities carry units (30m, 4h, 99.95%, 70.08/mo); probabilities lie in [0, 1]; \
+counts are whole numbers. The label shows the value and what was expected.",
+        waivable: false,
+    },
+    Rule {
+        id: "model/missing-field",
+        summary: "a required value is missing",
+        explanation: "The element lacks a value it needs, for example a component that does not say \
+how it fails, or `mttf` without `mttr`.",
+        waivable: false,
+    },
+    Rule {
+        id: "model/conflict",
+        summary: "values that contradict each other",
+        explanation: "Two settings cannot hold together, for example `availability` and `mttf` on the \
+same component, or `in` and `spread`.",
+        waivable: false,
+    },
+    Rule {
+        id: "input/io",
+        summary: "the input file could not be read",
+        explanation: "The file does not exist, is not readable, is not UTF-8 text, or is larger than \
+the accepted maximum.",
+        waivable: false,
+    },
+];
+
+pub fn find(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.id == id)
+}
+
+pub fn is_waivable(id: &str) -> bool {
+    find(id).is_some_and(|r| r.waivable)
+}
+
+pub fn waivable_ids() -> impl Iterator<Item = &'static str> {
+    RULES.iter().filter(|r| r.waivable).map(|r| r.id)
+}

@@ -1,0 +1,161 @@
+//! YAML → [`Node`] via serde-saphyr, keeping a span on every key and value.
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::{DuplicateKeyPolicy, Location, Options, Spanned};
+
+use super::node::{Key, Node, NodeKind};
+use crate::source::Span;
+
+/// A YAML syntax error with the byte span it points at.
+#[derive(Clone, Debug)]
+pub struct YamlError {
+    pub message: String,
+    pub span: Span,
+}
+
+/// Parses `text` into a spanned tree. The error carries the position of the first
+/// syntax error (YAML syntax errors stop the parser; semantic errors are all reported
+/// later by the model layer).
+pub fn parse_yaml(text: &str) -> Result<Node, YamlError> {
+    let mut options = Options::default();
+    // Duplicates are reported (with both positions) by the model layer, with every
+    // other problem, instead of stopping the parse at the first one.
+    options.duplicate_keys = DuplicateKeyPolicy::PassThrough;
+    match serde_saphyr::from_str_with_options::<Option<Spanned<RawNode>>>(text, options) {
+        Ok(Some(root)) => Ok(finish(root, text)),
+        Ok(None) => Ok(Node { kind: NodeKind::Null, span: Span::new(0, 0) }),
+        Err(error) => {
+            let span = error
+                .location()
+                .map(|loc| location_span(&loc, text))
+                .unwrap_or_else(|| Span::new(0, 0));
+            Err(YamlError { message: first_line(&error.to_string()), span })
+        }
+    }
+}
+
+fn first_line(message: &str) -> String {
+    // serde-saphyr renders its own snippet after the first line; we render our own.
+    let line = message.lines().next().unwrap_or("invalid YAML").trim();
+    let line = line.strip_prefix("error: ").unwrap_or(line);
+    line.to_string()
+}
+
+fn location_span(loc: &Location, text: &str) -> Span {
+    let span = loc.span();
+    match (span.byte_offset(), span.byte_len()) {
+        (Some(start), Some(len)) => {
+            let start = (start as usize).min(text.len());
+            let len = (len as usize).min(text.len() - start);
+            Span::new(start, len)
+        }
+        _ => Span::new(0, 0),
+    }
+}
+
+/// The tree as serde hands it to us; converted to [`Node`] once the spans are known.
+enum RawNode {
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    Seq(Vec<Spanned<RawNode>>),
+    Map(Vec<(Spanned<String>, Spanned<RawNode>)>),
+}
+
+fn finish(raw: Spanned<RawNode>, text: &str) -> Node {
+    let span = location_span(&raw.referenced, text);
+    let kind = match raw.value {
+        RawNode::Null => NodeKind::Null,
+        RawNode::Bool(b) => NodeKind::Bool(b),
+        RawNode::Number(n) => NodeKind::Number(n),
+        RawNode::String(s) => NodeKind::String(s),
+        RawNode::Seq(items) => NodeKind::Seq(items.into_iter().map(|n| finish(n, text)).collect()),
+        RawNode::Map(entries) => NodeKind::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| {
+                    let key = Key { span: location_span(&k.referenced, text), name: k.value };
+                    (key, finish(v, text))
+                })
+                .collect(),
+        ),
+    };
+    Node { kind, span }
+}
+
+impl<'de> Deserialize<'de> for RawNode {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(RawVisitor)
+    }
+}
+
+struct RawVisitor;
+
+impl<'de> Visitor<'de> for RawVisitor {
+    type Value = RawNode;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<RawNode, E> {
+        Ok(RawNode::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<RawNode, E> {
+        Ok(RawNode::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<RawNode, D::Error> {
+        RawNode::deserialize(d)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<RawNode, E> {
+        Ok(RawNode::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawNode, E> {
+        Ok(RawNode::Number(v as f64))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawNode, E> {
+        Ok(RawNode::Number(v as f64))
+    }
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<RawNode, E> {
+        Ok(RawNode::Number(v as f64))
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<RawNode, E> {
+        Ok(RawNode::Number(v as f64))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawNode, E> {
+        Ok(RawNode::Number(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<RawNode, E> {
+        Ok(RawNode::String(v.to_string()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<RawNode, E> {
+        Ok(RawNode::String(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawNode, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Spanned<RawNode>>()? {
+            items.push(item);
+        }
+        Ok(RawNode::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawNode, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = map.next_key::<Spanned<String>>()? {
+            let value = map.next_value::<Spanned<RawNode>>()?;
+            entries.push((key, value));
+        }
+        Ok(RawNode::Map(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans() {
+        let text = "a: 1\nb:\n  c: \"99.5%\"\n  d: [x, 30m]\n";
+        let node = parse_yaml(text).unwrap();
+        eprintln!("{node:#?}");
+    }
+}
