@@ -22,6 +22,8 @@ pub struct FlowReport {
     pub unavailability: f64,
     pub downtime_per_window_s: f64,
     pub downtime_per_year_s: f64,
+    /// Downtime the objective allows per window (the error budget), if it has one.
+    pub budget_per_window_s: Option<f64>,
     /// −log10(unavailability); infinite when the flow cannot fail.
     pub nines: f64,
     /// Outages per year and their mean duration; None when some event that matters
@@ -128,6 +130,11 @@ pub fn analyze(model: &Model, compiled: &Compiled) -> Report {
                 unavailability: u,
                 downtime_per_window_s: u * model.system.window_s,
                 downtime_per_year_s: u * YEAR,
+                budget_per_window_s: model.flows[f]
+                    .objective
+                    .availability
+                    .as_ref()
+                    .map(|o| o.value.complement * model.system.window_s),
                 nines: nines(u),
                 outages_per_year: frequency.map(|nu| nu * YEAR),
                 mean_outage_s: frequency.filter(|&nu| nu > 0.0).map(|nu| u / nu),

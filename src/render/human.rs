@@ -92,7 +92,7 @@ fn summary(checked: &Checked) -> String {
     let title = model.system.name.as_deref().unwrap_or("system");
     let window = duration(model.system.window_s);
     let _ = writeln!(out, "{title}: availability per flow (steady state, exact; window {window})");
-    let headers = ["flow", "availability", "objective", "downtime/window", "downtime/yr", "nines", "outages/yr", "mean outage"];
+    let headers = ["flow", "availability", "objective", "downtime/window", "budget", "downtime/yr", "nines", "outages/yr", "mean outage"];
     let mut rows: Vec<Vec<String>> = Vec::new();
     for (flow, r) in model.flows.iter().zip(&report.flows) {
         let objective = flow.objective.availability.as_ref().map_or("—".into(), |o| {
@@ -104,6 +104,7 @@ fn summary(checked: &Checked) -> String {
             percent(r.availability, r.unavailability),
             objective,
             duration(r.downtime_per_window_s),
+            r.budget_per_window_s.map_or("—".into(), duration),
             duration(r.downtime_per_year_s),
             if r.nines.is_finite() { format!("{:.2}", r.nines) } else { "∞".into() },
             r.outages_per_year.map_or("n/a".into(), |n| significant(n, 3)),

@@ -38,7 +38,11 @@ fn first_line(message: &str) -> String {
     // serde-saphyr renders its own snippet after the first line; we render our own.
     let line = message.lines().next().unwrap_or("invalid YAML").trim();
     let line = line.strip_prefix("error: ").unwrap_or(line);
-    line.to_string()
+    // Drop serde-saphyr's own "line L column C: " prefix; we show the position.
+    match line.strip_prefix("line ").and_then(|rest| rest.split_once(": ")) {
+        Some((position, message)) if position.contains("column") => message.to_string(),
+        _ => line.to_string(),
+    }
 }
 
 fn location_span(loc: &Location, text: &str) -> Span {
@@ -49,8 +53,24 @@ fn location_span(loc: &Location, text: &str) -> Span {
             let len = (len as usize).min(text.len() - start);
             Span::new(start, len)
         }
-        _ => Span::new(0, 0),
+        // Errors carry only line and column: find the byte offset from them.
+        _ => Span::new(offset_of(text, loc.line() as usize, loc.column() as usize), 0),
     }
+}
+
+/// Byte offset of a 1-based line and (character) column, clamped to the text.
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let Some(line_start) = (if line <= 1 {
+        Some(0)
+    } else {
+        text.match_indices('\n').nth(line - 2).map(|(i, _)| i + 1)
+    }) else {
+        return text.len();
+    };
+    let rest = &text[line_start..];
+    let line_len = rest.find('\n').unwrap_or(rest.len());
+    let within = rest[..line_len].char_indices().nth(column.saturating_sub(1)).map_or(line_len, |(i, _)| i);
+    line_start + within
 }
 
 /// The tree as serde hands it to us; converted to [`Node`] once the spans are known.
@@ -153,9 +173,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn spans() {
+    fn keys_and_values_keep_their_spans() {
         let text = "a: 1\nb:\n  c: \"99.5%\"\n  d: [x, 30m]\n";
-        let node = parse_yaml(text).unwrap();
-        eprintln!("{node:#?}");
+        let NodeKind::Map(entries) = parse_yaml(text).unwrap().kind else { panic!("not a map") };
+        let NodeKind::Map(inner) = &entries[1].1.kind else { panic!("not a map") };
+        assert_eq!(inner[0].0.span, Span::new(10, 1));
+        assert_eq!(inner[0].1.span, Span::new(13, 7));
+        let NodeKind::Seq(items) = &inner[1].1.kind else { panic!("not a list") };
+        assert_eq!(items[1].span, Span::new(30, 3));
+    }
+
+    #[test]
+    fn syntax_errors_point_at_their_line() {
+        let text = "components:\n  a: {availability: 99%\nflows: [\n";
+        let error = parse_yaml(text).unwrap_err();
+        assert_eq!(error.span.start, text.find("flows").unwrap() + 5);
+        assert!(!error.message.starts_with("line"), "{}", error.message);
     }
 }

@@ -1,0 +1,139 @@
+//! Input errors: every problem reported at once, each at the exact line:column of
+//! the value responsible, rendered identically every time (insta snapshots).
+
+use ninecheck::diagnostic::Diagnostic;
+use ninecheck::source::SourceFile;
+
+fn errors(name: &str, yaml: &str) -> (SourceFile, Vec<Diagnostic>) {
+    let source = SourceFile::new(name, yaml);
+    match ninecheck::load(&source) {
+        Ok(_) => panic!("{name} should be rejected"),
+        Err(diagnostics) => (source, diagnostics),
+    }
+}
+
+/// (rule, line, column) of each diagnostic's primary label.
+fn positions(source: &SourceFile, diagnostics: &[Diagnostic]) -> Vec<(&'static str, usize, usize)> {
+    diagnostics
+        .iter()
+        .map(|d| {
+            let span = d.primary.as_ref().expect("every input error is located").span;
+            let (line, column) = source.line_col(span.start);
+            (d.rule, line, column)
+        })
+        .collect()
+}
+
+#[test]
+fn every_problem_at_once_with_exact_positions() {
+    let (source, diagnostics) = errors("many-errors.yaml", include_str!("inputs/many-errors.yaml"));
+    assert_eq!(
+        positions(&source, &diagnostics),
+        [
+            ("model/invalid-value", 3, 11),
+            ("model/invalid-value", 5, 26),
+            ("model/unknown-ref", 6, 16),
+            ("model/conflict", 10, 5),
+            ("model/unknown-key", 11, 5),
+            ("model/unknown-ref", 12, 13),
+            ("model/invalid-value", 16, 18),
+            ("model/duplicate", 18, 3),
+            ("model/missing-field", 21, 5),
+            ("model/invalid-value", 22, 24),
+            ("model/missing-field", 27, 3),
+        ]
+    );
+    let unknown_key = &diagnostics[4];
+    assert_eq!(unknown_key.help.as_deref(), Some("did you mean `replicas`?"));
+    insta::assert_snapshot!(ninecheck::render::human::diagnostics(&source, &diagnostics, false));
+}
+
+#[test]
+fn call_cycle_names_every_member() {
+    let (source, diagnostics) = errors(
+        "cycle.yaml",
+        "components:
+  a: {availability: 99%, calls: [b]}
+  b: {availability: 99%, calls: [c]}
+  c: {availability: 99%, calls: [{to: d, fallback: [a]}]}
+  d: {availability: 99%}
+flows:
+  f: {entry: a}
+",
+    );
+    assert_eq!(positions(&source, &diagnostics), [("model/cycle", 2, 34)]);
+    assert_eq!(diagnostics[0].message, "call cycle through `a`, `b`, `c`");
+    assert_eq!(diagnostics[0].secondary.len(), 2);
+}
+
+#[test]
+fn self_call_is_a_cycle() {
+    let (source, diagnostics) = errors(
+        "self.yaml",
+        "components:
+  a: {availability: 99%, calls: [a]}
+flows:
+  f: {entry: a}
+",
+    );
+    assert_eq!(positions(&source, &diagnostics), [("model/cycle", 2, 34)]);
+}
+
+#[test]
+fn yaml_syntax_error_is_located() {
+    let (source, diagnostics) = errors("syntax.yaml", "components:\n  a: {availability: 99%\nflows: [\n");
+    assert_eq!(diagnostics.len(), 1);
+    assert_eq!(diagnostics[0].rule, "syntax/yaml");
+    let (line, _) = source.line_col(diagnostics[0].primary.as_ref().unwrap().span.start);
+    assert!(line >= 2, "points into the file, got line {line}");
+}
+
+#[test]
+fn empty_and_wrongly_shaped_files() {
+    let (_, diagnostics) = errors("empty.yaml", "");
+    assert_eq!(diagnostics[0].rule, "model/missing-field");
+    let (source, diagnostics) = errors("list.yaml", "- a\n- b\n");
+    assert_eq!(positions(&source, &diagnostics), [("model/type", 1, 1)]);
+    let (source, diagnostics) = errors(
+        "types.yaml",
+        "components:
+  a: {availability: [99%], replicas: two, calls: b}
+flows:
+  f: {entry: a, objective: 99.9%}
+",
+    );
+    assert_eq!(
+        positions(&source, &diagnostics),
+        [("model/type", 2, 21), ("model/type", 2, 38), ("model/type", 2, 50), ("model/type", 4, 28)]
+    );
+}
+
+#[test]
+fn waiver_for_unknown_rule_suggests_the_closest() {
+    let (source, diagnostics) = errors(
+        "waiver.yaml",
+        "components:
+  a:
+    availability: 99%
+    waivers: [{rule: model/spfo, reason: accepted}]
+flows:
+  f: {entry: a}
+",
+    );
+    assert_eq!(positions(&source, &diagnostics), [("model/unknown-ref", 4, 22)]);
+    assert_eq!(diagnostics[0].help.as_deref(), Some("did you mean `model/spof`?"));
+}
+
+#[test]
+fn hostile_inputs_never_panic() {
+    let deep = format!("components: {}{}", "[".repeat(5000), "]".repeat(5000));
+    let bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: [*f, *f, *f, *f, *f, *f, *f, *f, *f]\n";
+    let huge_replicas = "components:\n  a: {availability: 99%, replicas: 1e300}\nflows:\n  f: {entry: a}\n";
+    let nan = "components:\n  a: {availability: .nan, mttr: .inf}\nflows:\n  f: {entry: a}\n";
+    let weird_keys = "? [a, b]\n: 1\n";
+    for (name, text) in [("deep", deep.as_str()), ("bomb", bomb), ("huge", huge_replicas), ("nan", nan), ("keys", weird_keys)] {
+        let source = SourceFile::new(name, text);
+        let result = std::panic::catch_unwind(|| ninecheck::load(&source).map(|_| ()));
+        assert!(matches!(result, Ok(Err(_))), "{name} must be rejected with diagnostics, not accepted or panic");
+    }
+}
