@@ -60,12 +60,17 @@ fn below_objective(model: &Model, compiled: &Compiled, report: &Report, f: usize
     )
     .with_primary(at, format!("objective {} not met", percent(objective, budget)));
     // The component whose perfection would help most.
-    let best = (0..model.components.len()).max_by(|&a, &b| result.improvement[a].total_cmp(&result.improvement[b]).then(b.cmp(&a)));
+    let best = (0..model.components.len())
+        .max_by(|&a, &b| result.improvement[a].total_cmp(&result.improvement[b]).then(b.cmp(&a)));
     let Some(best) = best.filter(|&c| result.improvement[c] > 0.0) else { return d };
     let component = &model.components[best];
     d = d.with_secondary(
         component.replicas.span,
-        format!("`{}` matters most: it accounts for {} of downtime", component.name, share(result.improvement[best], result.unavailability)),
+        format!(
+            "`{}` matters most: it accounts for {} of downtime",
+            component.name,
+            share(result.improvement[best], result.unavailability)
+        ),
     );
     d.with_help(replica_fix(model, compiled, f, best, budget))
 }
@@ -124,7 +129,8 @@ fn infeasible(model: &Model, compiled: &Compiled, f: usize, at: Span, objective:
     }
     let used = crate::analysis::domains::used_domains(model);
     for d in (0..model.domains.len()).filter(|&d| used[d] && model.domains[d].outage.unavailability > 0.0) {
-        let forced = EvalOptions { domains: DomainAssumptions { ignore: false, force: Some((d, true)) }, ..ceiling_options };
+        let forced =
+            EvalOptions { domains: DomainAssumptions { ignore: false, force: Some((d, true)) }, ..ceiling_options };
         let gain = ceiling_u - flow_unavailability(compiled, model, f, forced);
         if gain > culprit.map_or(0.0, |x| x.0) {
             culprit = Some((gain, Subject::Domain(d)));
@@ -146,7 +152,11 @@ fn infeasible(model: &Model, compiled: &Compiled, f: usize, at: Span, objective:
             d = d
                 .with_secondary(
                     domain.outage.span,
-                    format!("every path needs `{}` ({})", domain.name, percent(domain.outage.availability, domain.outage.unavailability)),
+                    format!(
+                        "every path needs `{}` ({})",
+                        domain.name,
+                        percent(domain.outage.availability, domain.outage.unavailability)
+                    ),
                 )
                 .with_help(format!(
                     "spread the critical components over more than one `{}`-level domain, or lower the objective",
@@ -156,25 +166,35 @@ fn infeasible(model: &Model, compiled: &Compiled, f: usize, at: Span, objective:
         Some(Subject::Component(c)) => {
             let component = &model.components[c];
             let r = &component.reliability;
-            let (span, what) = if r.source == ReliabilitySource::Sla {
-                (r.span, format!("`{}` is a vendor SLA of {}", component.name, percent(r.availability, r.unavailability)))
+            let name = &component.name;
+            let (span, what, help) = if r.source == ReliabilitySource::Sla {
+                (
+                    r.span,
+                    format!("`{name}` is a vendor SLA of {}", percent(r.availability, r.unavailability)),
+                    format!("add a fallback for `{name}` or an independent second instance, or lower the objective"),
+                )
             } else if let Some(changes) = &component.changes {
                 let u = changes.unavailability();
                 (
                     changes.span,
                     format!(
-                        "bad deploys of `{}` alone cost {} per window",
-                        component.name,
+                        "bad deploys of `{name}` alone cost {} per window",
                         crate::format::duration(u * model.system.window_s)
+                    ),
+                    format!(
+                        "cut the change failure rate or the time to restore of `{name}` (canaries, automated rollback), or lower the objective"
                     ),
                 )
             } else {
-                (component.name_span, format!("`{}` keeps its common-cause failures however many replicas it has", component.name))
+                (
+                    component.name_span,
+                    format!("`{name}` keeps its common-cause failures however many replicas it has"),
+                    format!(
+                        "remove the shared cause behind `{name}`'s common_cause, add an independent fallback, or lower the objective"
+                    ),
+                )
             };
-            d = d.with_secondary(span, what).with_help(format!(
-                "add a fallback for `{}` or an independent second instance, or lower the objective",
-                component.name
-            ));
+            d = d.with_secondary(span, what).with_help(help);
         }
         _ => {}
     }
@@ -196,7 +216,8 @@ fn spof_findings(model: &Model, report: &Report) -> Vec<(Subject, Diagnostic)> {
         .into_iter()
         .map(|(unit, flows)| {
             let names: Vec<String> = flows.iter().map(|&f| format!("`{}`", model.flows[f].name)).collect();
-            let flows_text = if names.len() == 1 { format!("flow {}", names[0]) } else { format!("flows {}", names.join(", ")) };
+            let flows_text =
+                if names.len() == 1 { format!("flow {}", names[0]) } else { format!("flows {}", names.join(", ")) };
             match unit {
                 CutUnit::Component(c) => {
                     let component = &model.components[c];
@@ -204,13 +225,19 @@ fn spof_findings(model: &Model, report: &Report) -> Vec<(Subject, Diagnostic)> {
                         (
                             component.replicas.span,
                             "one replica".to_string(),
-                            format!("run 2 or more replicas of `{}` in different failure domains, or add a fallback", component.name),
+                            format!(
+                                "run 2 or more replicas of `{}` in different failure domains, or add a fallback",
+                                component.name
+                            ),
                         )
                     } else {
                         (
                             component.min_healthy.span,
                             format!("needs all {} replicas", component.replicas.value),
-                            format!("lower `min_healthy` below `replicas` for `{}` (add a spare replica)", component.name),
+                            format!(
+                                "lower `min_healthy` below `replicas` for `{}` (add a spare replica)",
+                                component.name
+                            ),
                         )
                     };
                     let d = Diagnostic::warning(
@@ -240,7 +267,10 @@ fn spof_findings(model: &Model, report: &Report) -> Vec<(Subject, Diagnostic)> {
                             break;
                         }
                     }
-                    let help = format!("place replicas outside `{}` (spread over more {kind}s), or waive with a reason if accepted", domain.name);
+                    let help = format!(
+                        "place replicas outside `{}` (spread over more {kind}s), or waive with a reason if accepted",
+                        domain.name
+                    );
                     (Subject::Domain(dom), d.with_help(help))
                 }
             }
@@ -265,9 +295,12 @@ fn apply_waivers(model: &Model, found: Vec<(Subject, Diagnostic)>, today: &str) 
             match &w.expires {
                 Some(expires) if expires.value.as_str() < today => {
                     out.push(
-                        Diagnostic::warning("waiver/expired", format!("the waiver for `{}` expired on {}", w.rule.value, expires.value))
-                            .with_primary(expires.span, "expired")
-                            .with_help("renew it with a new date and reason, or fix the finding"),
+                        Diagnostic::warning(
+                            "waiver/expired",
+                            format!("the waiver for `{}` expired on {}", w.rule.value, expires.value),
+                        )
+                        .with_primary(expires.span, "expired")
+                        .with_help("renew it with a new date and reason, or fix the finding"),
                     );
                 }
                 _ => d.waived = Some(w.reason.clone()),

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Severity;
 use crate::render::{Format, human, json};
 use crate::rules;
 use crate::source::SourceFile;
@@ -82,7 +82,9 @@ impl CheckArgs {
         for spec in &self.outputs {
             let (format, path) = match spec.split_once('=') {
                 Some((name, path)) => {
-                    let format = Format::from_str(name, true).map_err(|_| format!("unknown output format `{name}` in `-o {spec}` (expected human or json)"))?;
+                    let format = Format::from_str(name, true).map_err(|_| {
+                        format!("unknown output format `{name}` in `-o {spec}` (expected human or json)")
+                    })?;
                     (format, path)
                 }
                 None => (self.format, spec.as_str()),
@@ -100,7 +102,9 @@ impl CheckArgs {
         let color = match self.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal(),
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+            }
         };
         let fail_on = match self.fail_on {
             FailOn::Error => Some(Severity::Error),
@@ -170,30 +174,31 @@ fn explain(rule: Option<&str>) -> u8 {
     }
 }
 
-fn read_source(path: &Path) -> Result<SourceFile, Diagnostic> {
+/// Reads a model file; the error is an `input/io` message.
+fn read_source(path: &Path) -> Result<SourceFile, String> {
     let name = path.display().to_string();
-    let too_big = |len: u64| {
-        Diagnostic::error("input/io", format!("{name} is {len} bytes; the largest accepted input is {} bytes", crate::MAX_INPUT_BYTES))
-    };
-    let metadata = std::fs::metadata(path).map_err(|e| Diagnostic::error("input/io", format!("cannot read {name}: {e}")))?;
+    let metadata = std::fs::metadata(path).map_err(|e| format!("cannot read {name}: {e}"))?;
     if metadata.is_dir() {
-        return Err(Diagnostic::error("input/io", format!("{name} is a directory, not a model file")));
+        return Err(format!("{name} is a directory, not a model file"));
     }
     if metadata.len() > crate::MAX_INPUT_BYTES as u64 {
-        return Err(too_big(metadata.len()));
+        return Err(format!(
+            "{name} is {} bytes; the largest accepted input is {} bytes",
+            metadata.len(),
+            crate::MAX_INPUT_BYTES
+        ));
     }
-    let bytes = std::fs::read(path).map_err(|e| Diagnostic::error("input/io", format!("cannot read {name}: {e}")))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        Diagnostic::error("input/io", format!("{name} is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))
-    })?;
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {name}: {e}"))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| format!("{name} is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))?;
     Ok(SourceFile::new(name, text))
 }
 
 fn run_check(config: &CheckConfig) -> u8 {
     let source = match read_source(&config.file) {
         Ok(source) => source,
-        Err(d) => {
-            eprintln!("error[{}]: {}", d.rule, d.message);
+        Err(message) => {
+            eprintln!("error[input/io]: {message}");
             return EXIT_INVALID;
         }
     };

@@ -26,11 +26,7 @@ pub fn percent(value: f64, complement: f64) -> String {
 /// A fraction as a short percentage ("42.1%").
 pub fn percent_diff(fraction: f64) -> String {
     let p = fraction * 100.0;
-    if p != 0.0 && p.abs() < 0.1 {
-        format!("{p:.2}%")
-    } else {
-        format!("{p:.1}%")
-    }
+    if p != 0.0 && p.abs() < 0.1 { format!("{p:.2}%") } else { format!("{p:.1}%") }
 }
 
 fn trim_zeros(text: &str, keep: usize) -> String {

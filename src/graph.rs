@@ -46,9 +46,14 @@ pub fn cycle_diagnostics(model: &Model) -> Vec<Diagnostic> {
         let mut d = Diagnostic::error("model/cycle", format!("call cycle through {}", names.join(", ")))
             .with_primary(closing, "this call closes the cycle");
         for &m in &members[1..] {
-            d = d.with_secondary(model.components[m].name_span, format!("`{}` is in the cycle", model.components[m].name));
+            d = d.with_secondary(
+                model.components[m].name_span,
+                format!("`{}` is in the cycle", model.components[m].name),
+            );
         }
-        diagnostics.push(d.with_help("a request can never finish on a cycle: break it, or model the callback as a separate component"));
+        diagnostics.push(d.with_help(
+            "a request can never finish on a cycle: break it, or model the callback as a separate component",
+        ));
     }
     diagnostics
 }

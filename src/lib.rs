@@ -39,7 +39,11 @@ pub fn load(source: &SourceFile) -> Result<Model, Vec<Diagnostic>> {
     if source.text.len() > MAX_INPUT_BYTES {
         return Err(vec![Diagnostic::error(
             "input/io",
-            format!("{} is {} bytes; the largest accepted input is {MAX_INPUT_BYTES} bytes", source.name, source.text.len()),
+            format!(
+                "{} is {} bytes; the largest accepted input is {MAX_INPUT_BYTES} bytes",
+                source.name,
+                source.text.len()
+            ),
         )]);
     }
     let node = syntax::parse_yaml(&source.text).map_err(|e| {

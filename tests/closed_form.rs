@@ -170,7 +170,8 @@ flows:
     let flow = &checked.report.flows[0];
     let names: Vec<String> = flow.spofs.iter().map(|c| ninecheck::render::human::cut_name(&checked.model, c)).collect();
     assert_eq!(names, ["lb", "z1"]);
-    let pairs: Vec<String> = flow.order_two.iter().map(|c| ninecheck::render::human::cut_name(&checked.model, c)).collect();
+    let pairs: Vec<String> =
+        flow.order_two.iter().map(|c| ninecheck::render::human::cut_name(&checked.model, c)).collect();
     assert!(pairs.contains(&"2 replicas of db".to_string()), "{pairs:?}");
     assert!(pairs.contains(&"2 replicas of web".to_string()), "{pairs:?}");
 }

@@ -131,7 +131,9 @@ fn hostile_inputs_never_panic() {
     let huge_replicas = "components:\n  a: {availability: 99%, replicas: 1e300}\nflows:\n  f: {entry: a}\n";
     let nan = "components:\n  a: {availability: .nan, mttr: .inf}\nflows:\n  f: {entry: a}\n";
     let weird_keys = "? [a, b]\n: 1\n";
-    for (name, text) in [("deep", deep.as_str()), ("bomb", bomb), ("huge", huge_replicas), ("nan", nan), ("keys", weird_keys)] {
+    for (name, text) in
+        [("deep", deep.as_str()), ("bomb", bomb), ("huge", huge_replicas), ("nan", nan), ("keys", weird_keys)]
+    {
         let source = SourceFile::new(name, text);
         let result = std::panic::catch_unwind(|| ninecheck::load(&source).map(|_| ()));
         assert!(matches!(result, Ok(Err(_))), "{name} must be rejected with diagnostics, not accepted or panic");

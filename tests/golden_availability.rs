@@ -18,7 +18,11 @@ fn flow(yaml: &str) -> (f64, f64) {
 }
 
 fn close(actual: f64, expected: f64, tol: f64) {
-    assert!((actual - expected).abs() <= tol, "expected {expected} ± {tol}, got {actual} (diff {:e})", actual - expected);
+    assert!(
+        (actual - expected).abs() <= tol,
+        "expected {expected} ± {tol}, got {actual} (diff {:e})",
+        actual - expected
+    );
 }
 
 #[test]

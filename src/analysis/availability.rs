@@ -73,7 +73,8 @@ pub fn compile(model: &Model) -> Compiled {
             let target_up = |t: ComponentId| up[t].expect("callee compiled before caller");
             let g = match &call.target {
                 CallTarget::Single { to, fallback } => {
-                    let alternatives: Vec<u32> = std::iter::once(to).chain(fallback).map(|t| target_up(t.value)).collect();
+                    let alternatives: Vec<u32> =
+                        std::iter::once(to).chain(fallback).map(|t| target_up(t.value)).collect();
                     bdd.or_all(alternatives)
                 }
                 CallTarget::Parallel { to, quorum } => {

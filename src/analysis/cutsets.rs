@@ -117,7 +117,11 @@ pub fn flow_cuts(model: &Model, compiled: &Compiled, flow: usize) -> FlowCuts {
             let alive = survives(&[d1, d2]);
             if !frozen.holds(flow, &|v| alive[component_of(v)]) {
                 let p = model.domains[d1].outage.unavailability * model.domains[d2].outage.unavailability;
-                order_two.push(CutSet { units: vec![CutUnit::Domain(d1), CutUnit::Domain(d2)], order: 2, probability: p });
+                order_two.push(CutSet {
+                    units: vec![CutUnit::Domain(d1), CutUnit::Domain(d2)],
+                    order: 2,
+                    probability: p,
+                });
             }
         }
     }

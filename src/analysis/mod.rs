@@ -81,8 +81,10 @@ pub fn analyze(model: &Model, compiled: &Compiled) -> Report {
             importance: false,
         },
     );
-    let no_changes =
-        compiled.evaluate(model, EvalOptions { units: Assumptions { ignore_changes: true, ..Default::default() }, ..Default::default() });
+    let no_changes = compiled.evaluate(
+        model,
+        EvalOptions { units: Assumptions { ignore_changes: true, ..Default::default() }, ..Default::default() },
+    );
     let ceiling = compiled.evaluate(
         model,
         EvalOptions { units: Assumptions { perfect_self_operated: true, ..Default::default() }, ..Default::default() },
@@ -97,7 +99,13 @@ pub fn analyze(model: &Model, compiled: &Compiled) -> Report {
             continue;
         }
         let forced = |up| {
-            compiled.evaluate(model, EvalOptions { domains: DomainAssumptions { ignore: false, force: Some((d, up)) }, ..Default::default() })
+            compiled.evaluate(
+                model,
+                EvalOptions {
+                    domains: DomainAssumptions { ignore: false, force: Some((d, up)) },
+                    ..Default::default()
+                },
+            )
         };
         let (when_up, when_down) = (forced(true), forced(false));
         for (f, total) in domain_frequency.iter_mut().enumerate() {

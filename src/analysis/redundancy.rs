@@ -59,7 +59,10 @@ impl UnitModel {
         } else {
             Prob { up: r.availability, down: q }
         };
-        let replica_rate = r.mttr_s.filter(|&m| m > 0.0).map(|m| if replica.up > 0.0 { replica.down / (replica.up * m) } else { f64::INFINITY });
+        let replica_rate = r
+            .mttr_s
+            .filter(|&m| m > 0.0)
+            .map(|m| if replica.up > 0.0 { replica.down / (replica.up * m) } else { f64::INFINITY });
         let changes = if assume.ignore_changes {
             None
         } else {

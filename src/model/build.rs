@@ -71,7 +71,12 @@ struct Builder<'r> {
 impl Builder<'_> {
     fn root(&mut self, root: &Node) -> Option<Model> {
         if matches!(root.kind, NodeKind::Null) {
-            self.r.error("model/missing-field", root.span, "the file is empty", "expected a model with `components` and `flows`");
+            self.r.error(
+                "model/missing-field",
+                root.span,
+                "the file is empty",
+                "expected a model with `components` and `flows`",
+            );
             return None;
         }
         let fields = self.r.fields(root, ROOT_KEYS, "the model")?;
@@ -116,7 +121,12 @@ impl Builder<'_> {
             fields.get("currency").and_then(|n| self.r.string(n, "`currency`")).map_or(system.currency, |s| s.value);
         if let Some(window) = fields.get("window").and_then(|n| self.r.duration(n, "SLO window")) {
             if window.value <= 0.0 {
-                self.r.error("model/invalid-value", window.span, "the SLO window must be longer than zero", "zero window");
+                self.r.error(
+                    "model/invalid-value",
+                    window.span,
+                    "the SLO window must be longer than zero",
+                    "zero window",
+                );
             }
             system.window_s = window.value;
         }
@@ -154,7 +164,10 @@ impl Builder<'_> {
         if given.len() > 1 {
             let mut d = Diagnostic::error(
                 "model/conflict",
-                format!("{what} sets both `{}` and `{}`: give exactly one way to state its reliability", given[0], given[1]),
+                format!(
+                    "{what} sets both `{}` and `{}`: give exactly one way to state its reliability",
+                    given[0], given[1]
+                ),
             )
             .with_primary(fields.key_span(given[1]).unwrap_or(at), "second reliability given here")
             .with_secondary(fields.key_span(given[0]).unwrap_or(at), "first given here");
@@ -163,21 +176,40 @@ impl Builder<'_> {
             return None;
         }
         let Some(&kind) = given.first() else {
-            let help = if allow_sla { "availability, sla, mttf + mttr or afr + mttr" } else { "availability, mttf + mttr or afr + mttr" };
-            self.r.error("model/missing-field", at, format!("{what} does not say how it fails"), format!("add one of: {help}"));
+            let help = if allow_sla {
+                "availability, sla, mttf + mttr or afr + mttr"
+            } else {
+                "availability, mttf + mttr or afr + mttr"
+            };
+            self.r.error(
+                "model/missing-field",
+                at,
+                format!("{what} does not say how it fails"),
+                format!("add one of: {help}"),
+            );
             return None;
         };
         let node = fields.get(kind)?;
         match kind {
             "availability" | "sla" => {
                 if kind == "sla" && !allow_sla {
-                    self.r.error("model/unknown-key", fields.key_span("sla").unwrap_or(at), format!("{what} cannot have an `sla`"), "use `availability`");
+                    self.r.error(
+                        "model/unknown-key",
+                        fields.key_span("sla").unwrap_or(at),
+                        format!("{what} cannot have an `sla`"),
+                        "use `availability`",
+                    );
                     return None;
                 }
                 let (a, u) = self.r.probability(node, kind)?;
                 let mttr_s = mttr.map(|m| m.value);
                 if mttr_s == Some(0.0) && a.value < 1.0 {
-                    self.r.error("model/invalid-value", fields.get("mttr")?.span, "mttr must be longer than zero", "zero repair time");
+                    self.r.error(
+                        "model/invalid-value",
+                        fields.get("mttr")?.span,
+                        "mttr must be longer than zero",
+                        "zero repair time",
+                    );
                 }
                 let source = if kind == "sla" { ReliabilitySource::Sla } else { ReliabilitySource::Availability };
                 Some(Reliability { source, availability: a.value, unavailability: u, mttr_s, span: a.span })
@@ -202,7 +234,12 @@ impl Builder<'_> {
                 } else {
                     let (afr, _) = self.r.probability(node, "afr")?;
                     if afr.value >= 1.0 || afr.value <= 0.0 {
-                        self.r.error("model/invalid-value", afr.span, "afr must be above 0% and below 100%", "out of range");
+                        self.r.error(
+                            "model/invalid-value",
+                            afr.span,
+                            "afr must be above 0% and below 100%",
+                            "out of range",
+                        );
                         return None;
                     }
                     // AFR is the share failing within a year: 1 − e^(−λ·1y) = afr.
@@ -322,7 +359,8 @@ impl Builder<'_> {
             self.r.push(d);
         }
         let (placement, placement_span) = self.placement(&fields, &what);
-        let common_cause = fields.get("common_cause").and_then(|n| self.r.probability(n, "`common_cause`")).map(|p| p.0);
+        let common_cause =
+            fields.get("common_cause").and_then(|n| self.r.probability(n, "`common_cause`")).map(|p| p.0);
         let repair_crews = fields.get("repair_crews").and_then(|n| self.r.count(n, "`repair_crews`", 1, MAX_REPLICAS));
         let standby = fields.get("standby").and_then(|n| self.standby(n, &what));
         let changes = fields.get("changes").and_then(|n| self.changes(n, &what));
@@ -336,20 +374,45 @@ impl Builder<'_> {
         let (reliability, replicas, min_healthy) = (reliability?, replicas?, min_healthy?);
         if let Some(crews) = &repair_crews {
             if reliability.mttr_s.is_none() {
-                self.r.error("model/missing-field", crews.span, format!("{what} sets `repair_crews` but no `mttr`"), "repair needs a repair time");
+                self.r.error(
+                    "model/missing-field",
+                    crews.span,
+                    format!("{what} sets `repair_crews` but no `mttr`"),
+                    "repair needs a repair time",
+                );
             } else if crews.value > replicas.value {
-                self.r.error("model/invalid-value", crews.span, format!("{what} has more repair crews than replicas"), "at most `replicas`");
+                self.r.error(
+                    "model/invalid-value",
+                    crews.span,
+                    format!("{what} has more repair crews than replicas"),
+                    "at most `replicas`",
+                );
             }
         }
         if let Some(standby) = &standby {
             if replicas.value < 2 {
-                self.r.error("model/invalid-value", standby.span, format!("{what} is active-passive but has one replica"), "standby needs replicas: 2 or more");
+                self.r.error(
+                    "model/invalid-value",
+                    standby.span,
+                    format!("{what} is active-passive but has one replica"),
+                    "standby needs replicas: 2 or more",
+                );
             }
             if min_healthy.value != 1 {
-                self.r.error("model/conflict", standby.span, format!("{what} is active-passive, so it serves from one replica: min_healthy must be 1"), "standby here");
+                self.r.error(
+                    "model/conflict",
+                    standby.span,
+                    format!("{what} is active-passive, so it serves from one replica: min_healthy must be 1"),
+                    "standby here",
+                );
             }
             if reliability.mttr_s.is_none() {
-                self.r.error("model/missing-field", standby.span, format!("{what} is active-passive but has no `mttr`"), "failover modelling needs a repair time");
+                self.r.error(
+                    "model/missing-field",
+                    standby.span,
+                    format!("{what} is active-passive but has no `mttr`"),
+                    "failover modelling needs a repair time",
+                );
             }
         }
         Some(Component {
@@ -391,7 +454,8 @@ impl Builder<'_> {
                     self.r.error("model/invalid-value", node.span, "`spread` needs at least one domain", "empty list");
                     return (Vec::new(), None);
                 }
-                let ids: Vec<Option<Spanned<DomainId>>> = items.iter().map(|n| self.domain_ref(n, "a `spread` entry")).collect();
+                let ids: Vec<Option<Spanned<DomainId>>> =
+                    items.iter().map(|n| self.domain_ref(n, "a `spread` entry")).collect();
                 let Some(ids) = ids.into_iter().collect::<Option<Vec<_>>>() else { return (Vec::new(), None) };
                 let span = fields.key_span("spread");
                 (ids.iter().map(|d| d.value).collect(), span)
@@ -403,8 +467,12 @@ impl Builder<'_> {
     fn standby(&mut self, node: &Node, what: &str) -> Option<Standby> {
         let fields = self.r.fields(node, STANDBY_KEYS, &format!("the standby of {what}"))?;
         let span = node.span;
-        let failover = self.r.require(&fields, "failover", span, "`standby`").and_then(|n| self.r.duration(n, "failover time"));
-        let success = self.r.require(&fields, "success", span, "`standby`").and_then(|n| self.r.probability(n, "failover success"));
+        let failover =
+            self.r.require(&fields, "failover", span, "`standby`").and_then(|n| self.r.duration(n, "failover time"));
+        let success = self
+            .r
+            .require(&fields, "success", span, "`standby`")
+            .and_then(|n| self.r.probability(n, "failover success"));
         Some(Standby { failover_s: failover?.value, success: success?.0.value, span: fields.node.span })
     }
 
@@ -412,9 +480,12 @@ impl Builder<'_> {
         let fields = self.r.fields(node, CHANGES_KEYS, &format!("the changes of {what}"))?;
         let span = node.span;
         let deploys = self.r.require(&fields, "deploys", span, "`changes`").and_then(|n| self.r.rate(n, "deploy rate"));
-        let failure_rate =
-            self.r.require(&fields, "failure_rate", span, "`changes`").and_then(|n| self.r.probability(n, "change failure rate"));
-        let restore = self.r.require(&fields, "restore", span, "`changes`").and_then(|n| self.r.duration(n, "time to restore"));
+        let failure_rate = self
+            .r
+            .require(&fields, "failure_rate", span, "`changes`")
+            .and_then(|n| self.r.probability(n, "change failure rate"));
+        let restore =
+            self.r.require(&fields, "restore", span, "`changes`").and_then(|n| self.r.duration(n, "time to restore"));
         let changes = Changes {
             deploys_per_s: deploys?.value,
             failure_rate: failure_rate?.0.value,
@@ -439,7 +510,9 @@ impl Builder<'_> {
             per_replica_month: fields.get("per_replica").and_then(|n| self.r.money_per_month(n, "cost per replica")),
             fixed_month: fields.get("fixed").and_then(|n| self.r.money_per_month(n, "fixed cost")),
             capex: fields.get("capex").and_then(|n| self.r.money(n, "capex")),
-            per_million_requests: fields.get("per_million_requests").and_then(|n| self.r.money(n, "cost per million requests")),
+            per_million_requests: fields
+                .get("per_million_requests")
+                .and_then(|n| self.r.money(n, "cost per million requests")),
         })
     }
 
@@ -452,7 +525,11 @@ impl Builder<'_> {
     fn call(&mut self, node: &Node, what: &str) -> Option<Call> {
         if let NodeKind::String(_) = node.kind {
             let to = self.component_ref(node, "a call target")?;
-            return Some(Call { span: node.span, soft: false, target: CallTarget::Single { to, fallback: Vec::new() } });
+            return Some(Call {
+                span: node.span,
+                soft: false,
+                target: CallTarget::Single { to, fallback: Vec::new() },
+            });
         }
         let fields = self.r.fields(node, CALL_KEYS, &format!("a call of {what}"))?;
         let soft = match fields.get("soft") {
@@ -463,30 +540,56 @@ impl Builder<'_> {
         let target = match (fields.get("to"), fields.get("parallel")) {
             (Some(to), None) => {
                 if let Some(q) = fields.key_span("quorum") {
-                    self.r.error("model/conflict", q, "`quorum` applies to a `parallel` group, not a single call", "not valid with `to`");
+                    self.r.error(
+                        "model/conflict",
+                        q,
+                        "`quorum` applies to a `parallel` group, not a single call",
+                        "not valid with `to`",
+                    );
                 }
                 let to = self.component_ref(to, "a call target");
                 let fallback = match fields.get("fallback") {
                     None => Some(Vec::new()),
-                    Some(n @ Node { kind: NodeKind::String(_), .. }) => self.component_ref(n, "a fallback").map(|f| vec![f]),
+                    Some(n @ Node { kind: NodeKind::String(_), .. }) => {
+                        self.component_ref(n, "a fallback").map(|f| vec![f])
+                    }
                     Some(n) => {
                         let items = self.r.list(n, "`fallback`")?;
-                        items.iter().map(|i| self.component_ref(i, "a fallback")).collect::<Vec<_>>().into_iter().collect()
+                        items
+                            .iter()
+                            .map(|i| self.component_ref(i, "a fallback"))
+                            .collect::<Vec<_>>()
+                            .into_iter()
+                            .collect()
                     }
                 };
                 CallTarget::Single { to: to?, fallback: fallback? }
             }
             (None, Some(group)) => {
                 if let Some(f) = fields.key_span("fallback") {
-                    self.r.error("model/conflict", f, "`fallback` applies to a single call, not a `parallel` group", "not valid with `parallel`");
+                    self.r.error(
+                        "model/conflict",
+                        f,
+                        "`fallback` applies to a single call, not a `parallel` group",
+                        "not valid with `parallel`",
+                    );
                 }
                 let items = self.r.list(group, "`parallel`")?;
                 if items.is_empty() {
-                    self.r.error("model/invalid-value", group.span, "a `parallel` group needs at least one target", "empty group");
+                    self.r.error(
+                        "model/invalid-value",
+                        group.span,
+                        "a `parallel` group needs at least one target",
+                        "empty group",
+                    );
                     return None;
                 }
-                let to: Option<Vec<_>> =
-                    items.iter().map(|i| self.component_ref(i, "a parallel target")).collect::<Vec<_>>().into_iter().collect();
+                let to: Option<Vec<_>> = items
+                    .iter()
+                    .map(|i| self.component_ref(i, "a parallel target"))
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .collect();
                 let to = to?;
                 let quorum = match fields.get("quorum") {
                     Some(n) => Some(self.r.count(n, "`quorum`", 1, to.len() as u32)?),
@@ -504,7 +607,12 @@ impl Builder<'_> {
                 return None;
             }
             (None, None) => {
-                self.r.error("model/missing-field", node.span, "a call needs `to: COMPONENT` or `parallel: [A, B]`", "no target");
+                self.r.error(
+                    "model/missing-field",
+                    node.span,
+                    "a call needs `to: COMPONENT` or `parallel: [A, B]`",
+                    "no target",
+                );
                 return None;
             }
         };
@@ -521,7 +629,14 @@ impl Builder<'_> {
             None => Some(Objective::default()),
         };
         let waivers = self.waivers(fields.get("waivers"));
-        Some(Flow { name: key.name.clone(), name_span: key.span, entry: entry?, share, objective: objective?, waivers: waivers? })
+        Some(Flow {
+            name: key.name.clone(),
+            name_span: key.span,
+            entry: entry?,
+            share,
+            objective: objective?,
+            waivers: waivers?,
+        })
     }
 
     fn objective(&mut self, node: &Node, what: &str) -> Option<Objective> {
@@ -554,8 +669,11 @@ impl Builder<'_> {
         }
         let total: f64 = declared.iter().map(|s| s.value).sum();
         if (total - 1.0).abs() > 1e-9 {
-            let mut d = Diagnostic::error("model/invalid-value", format!("flow shares add up to {:.4}%, not 100%", total * 100.0))
-                .with_primary(declared[0].span, "shares start here");
+            let mut d = Diagnostic::error(
+                "model/invalid-value",
+                format!("flow shares add up to {:.4}%, not 100%", total * 100.0),
+            )
+            .with_primary(declared[0].span, "shares start here");
             for s in &declared[1..] {
                 d = d.with_secondary(s.span, "share");
             }
@@ -580,11 +698,17 @@ impl Builder<'_> {
     fn waiver(&mut self, node: &Node) -> Option<Waiver> {
         let fields = self.r.fields(node, WAIVER_KEYS, "a waiver")?;
         let rule = self.r.require(&fields, "rule", node.span, "a waiver").and_then(|n| self.r.string(n, "`rule`"));
-        let reason = self.r.require(&fields, "reason", node.span, "a waiver").and_then(|n| self.r.string(n, "`reason`"));
+        let reason =
+            self.r.require(&fields, "reason", node.span, "a waiver").and_then(|n| self.r.string(n, "`reason`"));
         let expires = match fields.get("expires") {
             Some(n @ Node { kind: NodeKind::String(s), .. }) if is_iso_date(s) => Some(Spanned::new(s.clone(), n.span)),
             Some(n) => {
-                self.r.error("model/invalid-value", n.span, "`expires` must be a date written YYYY-MM-DD", "not a date");
+                self.r.error(
+                    "model/invalid-value",
+                    n.span,
+                    "`expires` must be a date written YYYY-MM-DD",
+                    "not a date",
+                );
                 return None;
             }
             None => None,

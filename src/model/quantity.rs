@@ -27,15 +27,8 @@ const DURATION_UNITS: &[(&str, f64)] = &[
     ("y", YEAR),
 ];
 
-const PERIOD_UNITS: &[(&str, f64)] = &[
-    ("s", SECOND),
-    ("min", MINUTE),
-    ("h", HOUR),
-    ("d", DAY),
-    ("w", WEEK),
-    ("mo", MONTH),
-    ("y", YEAR),
-];
+const PERIOD_UNITS: &[(&str, f64)] =
+    &[("s", SECOND), ("min", MINUTE), ("h", HOUR), ("d", DAY), ("w", WEEK), ("mo", MONTH), ("y", YEAR)];
 
 const DURATION_HELP: &str = "a duration with a unit, e.g. 30m, 4h, 1.5d (units: ns us ms s m min h d w mo y)";
 

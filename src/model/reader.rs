@@ -206,7 +206,9 @@ impl Reader {
     pub fn probability(&mut self, node: &Node, what: &str) -> Option<(Spanned<f64>, f64)> {
         match &node.kind {
             NodeKind::Number(n) => match quantity::probability_in_range(*n, &n.to_string()) {
-                Ok(v) => Some((Spanned::new(v, node.span), complement_of_decimal(&n.to_string(), false).unwrap_or(1.0 - v))),
+                Ok(v) => {
+                    Some((Spanned::new(v, node.span), complement_of_decimal(&n.to_string(), false).unwrap_or(1.0 - v)))
+                }
                 Err(m) => {
                     self.error("model/invalid-value", node.span, format!("invalid {what}: {m}"), "out of range");
                     None

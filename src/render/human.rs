@@ -52,8 +52,16 @@ impl miette::Diagnostic for Rendered<'_> {
         self.d.primary.as_ref().map(|_| &self.source as &dyn miette::SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let primary = self.d.primary.iter().map(|l| LabeledSpan::new_primary_with_span(Some(l.message.clone()), (l.span.start, l.span.len)));
-        let secondary = self.d.secondary.iter().map(|l| LabeledSpan::new_with_span(Some(l.message.clone()), (l.span.start, l.span.len)));
+        let primary = self
+            .d
+            .primary
+            .iter()
+            .map(|l| LabeledSpan::new_primary_with_span(Some(l.message.clone()), (l.span.start, l.span.len)));
+        let secondary = self
+            .d
+            .secondary
+            .iter()
+            .map(|l| LabeledSpan::new_with_span(Some(l.message.clone()), (l.span.start, l.span.len)));
         Some(Box::new(primary.chain(secondary)))
     }
 }
@@ -92,7 +100,17 @@ fn summary(checked: &Checked) -> String {
     let title = model.system.name.as_deref().unwrap_or("system");
     let window = duration(model.system.window_s);
     let _ = writeln!(out, "{title}: availability per flow (steady state, exact; window {window})");
-    let headers = ["flow", "availability", "objective", "downtime/window", "budget", "downtime/yr", "nines", "outages/yr", "mean outage"];
+    let headers = [
+        "flow",
+        "availability",
+        "objective",
+        "downtime/window",
+        "budget",
+        "downtime/yr",
+        "nines",
+        "outages/yr",
+        "mean outage",
+    ];
     let mut rows: Vec<Vec<String>> = Vec::new();
     for (flow, r) in model.flows.iter().zip(&report.flows) {
         let objective = flow.objective.availability.as_ref().map_or("—".into(), |o| {
@@ -137,7 +155,13 @@ fn summary(checked: &Checked) -> String {
             let top: Vec<String> = ranked
                 .iter()
                 .take(3)
-                .map(|&c| format!("{} ({} of downtime)", model.components[c].name, crate::format::percent_diff(share(r.improvement[c], r.unavailability))))
+                .map(|&c| {
+                    format!(
+                        "{} ({} of downtime)",
+                        model.components[c].name,
+                        crate::format::percent_diff(share(r.improvement[c], r.unavailability))
+                    )
+                })
                 .collect();
             let _ = writeln!(out, "  fix first: {}", top.join(", "));
         }
@@ -153,8 +177,8 @@ fn summary(checked: &Checked) -> String {
     if report.dropped_mass > 0.0 {
         let _ = writeln!(
             out,
-            "\nnote: {} failure-domain states were too unlikely to enumerate; results are exact to ±{:.1e}",
-            "some", report.dropped_mass
+            "\nnote: failure-domain states too unlikely to enumerate were dropped; results are exact to ±{:.1e}",
+            report.dropped_mass
         );
     }
     let (errors, warnings) = (check::count(findings, Severity::Error), check::count(findings, Severity::Warning));

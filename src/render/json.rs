@@ -155,7 +155,9 @@ pub fn report(source: &SourceFile, checked: &Checked) -> String {
                     improvement_potential: r.improvement[c],
                 })
                 .collect();
-            importance.sort_by(|a, b| b.improvement_potential.total_cmp(&a.improvement_potential).then(a.component.cmp(&b.component)));
+            importance.sort_by(|a, b| {
+                b.improvement_potential.total_cmp(&a.improvement_potential).then(a.component.cmp(&b.component))
+            });
             let cut_names = |cut: &crate::analysis::cutsets::CutSet| -> Vec<String> {
                 cut.units
                     .iter()
@@ -206,7 +208,11 @@ pub fn report(source: &SourceFile, checked: &Checked) -> String {
         tool: concat!("ninecheck ", env!("CARGO_PKG_VERSION")),
         file: &source.name,
         valid: true,
-        system: Some(System { name: model.system.name.clone(), window_s: model.system.window_s, error_bound: report.dropped_mass }),
+        system: Some(System {
+            name: model.system.name.clone(),
+            window_s: model.system.window_s,
+            error_bound: report.dropped_mass,
+        }),
         flows,
         components,
         findings: findings.iter().map(|d| finding(source, d)).collect(),

@@ -25,10 +25,7 @@ pub fn parse_yaml(text: &str) -> Result<Node, YamlError> {
         Ok(Some(root)) => Ok(finish(root, text)),
         Ok(None) => Ok(Node { kind: NodeKind::Null, span: Span::new(0, 0) }),
         Err(error) => {
-            let span = error
-                .location()
-                .map(|loc| location_span(&loc, text))
-                .unwrap_or_else(|| Span::new(0, 0));
+            let span = error.location().map(|loc| location_span(&loc, text)).unwrap_or_else(|| Span::new(0, 0));
             Err(YamlError { message: first_line(&error.to_string()), span })
         }
     }
@@ -60,11 +57,9 @@ fn location_span(loc: &Location, text: &str) -> Span {
 
 /// Byte offset of a 1-based line and (character) column, clamped to the text.
 fn offset_of(text: &str, line: usize, column: usize) -> usize {
-    let Some(line_start) = (if line <= 1 {
-        Some(0)
-    } else {
-        text.match_indices('\n').nth(line - 2).map(|(i, _)| i + 1)
-    }) else {
+    let Some(line_start) =
+        (if line <= 1 { Some(0) } else { text.match_indices('\n').nth(line - 2).map(|(i, _)| i + 1) })
+    else {
         return text.len();
     };
     let rest = &text[line_start..];

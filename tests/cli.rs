@@ -1,0 +1,136 @@
+//! End-to-end CLI behaviour: exit codes, output streams, JSON shape, output files.
+
+use std::process::{Command, Output};
+
+fn nines(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nines")).args(args).env("NO_COLOR", "1").output().expect("binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const SHOP: &str = "tests/inputs/small-shop.yaml";
+const CLEAN: &str = "tests/inputs/clean.yaml";
+const BAD: &str = "tests/inputs/many-errors.yaml";
+
+#[test]
+fn exit_codes_follow_fail_on_and_never_the_format() {
+    for format in ["human", "json"] {
+        assert_eq!(nines(&["check", SHOP, "--format", format]).status.code(), Some(1));
+        assert_eq!(nines(&["check", SHOP, "--format", format, "--fail-on", "never"]).status.code(), Some(0));
+        assert_eq!(nines(&["check", CLEAN, "--format", format]).status.code(), Some(0));
+        assert_eq!(nines(&["check", CLEAN, "--format", format, "--fail-on", "warning"]).status.code(), Some(0));
+        assert_eq!(nines(&["check", BAD, "--format", format]).status.code(), Some(2));
+    }
+}
+
+#[test]
+fn warnings_fail_only_when_asked() {
+    let model = "components:\n  a: {availability: 99.99%}\nflows:\n  f: {entry: a, objective: {availability: 99.9%}}\n";
+    let dir = std::env::temp_dir().join(format!("nines-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("spof.yaml");
+    std::fs::write(&path, model).unwrap();
+    let path = path.to_str().unwrap();
+    assert_eq!(nines(&["check", path]).status.code(), Some(0));
+    assert_eq!(nines(&["check", path, "--fail-on", "warning"]).status.code(), Some(1));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(nines(&["check"]).status.code(), Some(2));
+    assert_eq!(nines(&["check", SHOP, "--format", "xml"]).status.code(), Some(2));
+    assert_eq!(nines(&["check", SHOP, "--today", "tomorrow"]).status.code(), Some(2));
+    assert_eq!(nines(&["check", "no/such/file.yaml"]).status.code(), Some(2));
+    assert_eq!(nines(&["check", "tests"]).status.code(), Some(2));
+    let unknown = nines(&["explain", "slo/availabilty"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("did you mean `slo/availability`?"));
+}
+
+#[test]
+fn json_has_the_documented_shape() {
+    let out = nines(&["check", SHOP, "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("stdout is JSON");
+    assert_eq!(json["version"], 1);
+    assert_eq!(json["valid"], true);
+    let flow = &json["flows"][0];
+    assert_eq!(flow["name"], "checkout");
+    for key in ["availability", "unavailability", "downtime_per_year_s", "outages_per_year", "mean_outage_s"] {
+        assert!(flow[key].is_number(), "flows[0].{key} = {}", flow[key]);
+    }
+    let a = flow["availability"].as_f64().unwrap();
+    let u = flow["unavailability"].as_f64().unwrap();
+    assert!((a + u - 1.0).abs() < 1e-12);
+    let component = &json["components"][0];
+    for key in ["name", "availability", "importance"] {
+        assert!(!component[key].is_null(), "components[0].{key}");
+    }
+    let finding = &json["findings"][0];
+    for key in ["rule", "severity", "message", "file", "line", "column"] {
+        assert!(!finding[key].is_null(), "findings[0].{key}");
+    }
+    // The human summary goes to stderr when stdout carries JSON.
+    assert!(stderr(&out).contains("1 error"), "{}", stderr(&out));
+}
+
+#[test]
+fn input_errors_in_json_are_located() {
+    let out = nines(&["check", BAD, "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("stdout is JSON");
+    assert_eq!(json["valid"], false);
+    assert_eq!(json["findings"].as_array().unwrap().len(), 11);
+    assert_eq!(json["findings"][0]["line"], 3);
+    assert_eq!(json["findings"][0]["column"], 11);
+    assert!(stderr(&out).contains("11 problems"));
+}
+
+#[test]
+fn output_is_deterministic() {
+    let a = nines(&["check", SHOP, "--format", "json", "--today", "2026-12-03"]);
+    let b = nines(&["check", SHOP, "--format", "json", "--today", "2026-12-03"]);
+    assert_eq!(a.stdout, b.stdout);
+    let a = nines(&["check", SHOP, "--today", "2026-12-03"]);
+    let b = nines(&["check", SHOP, "--today", "2026-12-03"]);
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn output_files_are_written_whole() {
+    let dir = std::env::temp_dir().join(format!("nines-out-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = dir.join("report.json");
+    let text = dir.join("report.txt");
+    let out =
+        nines(&["check", SHOP, "-o", &format!("json={}", json.display()), "-o", &format!("human={}", text.display())]);
+    assert_eq!(out.status.code(), Some(1));
+    let parsed: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(parsed["version"], 1);
+    assert!(std::fs::read_to_string(&text).unwrap().contains("checkout"));
+    // Nothing left behind but the two files.
+    let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    // An unwritable destination is an error, not a partial file.
+    let bad = nines(&["check", CLEAN, "-o", "/nonexistent-dir/x.json"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn explain_lists_and_explains_rules() {
+    let all = nines(&["explain"]);
+    assert_eq!(all.status.code(), Some(0));
+    assert!(stdout(&all).contains("slo/availability"));
+    let one = nines(&["explain", "model/spof"]);
+    assert!(stdout(&one).contains("minimal cut set"));
+}
+
+#[test]
+fn human_report_snapshot() {
+    let out = nines(&["check", SHOP, "--color", "never", "--today", "2026-12-03"]);
+    insta::assert_snapshot!(stdout(&out));
+}
