@@ -39,7 +39,9 @@ pub struct FlowAvailability {
     pub prob: Prob,
     /// Birnbaum importance of each component (indexed by component id).
     pub birnbaum: Vec<f64>,
-    /// P(up | component perfect) − P(up).
+    /// Improvement potential from the component's own failures: P(up | it never
+    /// fails while its domains are up) − P(up). Domain outages are not counted here
+    /// (they belong to the domain), so shares of downtime do not double-count.
     pub improvement: Vec<f64>,
     /// Outage frequency of the flow from component-level events (per second),
     /// None when a repair time is unknown; domain events are added by the caller.
@@ -126,6 +128,7 @@ impl Compiled {
         let nvars = self.var_component.len();
         let mut var_prob = vec![Prob::UP; nvars];
         let mut var_state = vec![UnitState { prob: Prob::UP, frequency: Some(0.0) }; nvars];
+        let mut own_domains_up = vec![true; nvars];
         let mut scratch = vec![0.0; nvars];
         for DomainState { prob: weight, up } in &states.states {
             for (v, &c) in self.var_component.iter().enumerate() {
@@ -133,6 +136,7 @@ impl Compiled {
                 let state = *memo.entry((c, effective)).or_insert_with(|| units[c].state(effective));
                 var_prob[v] = state.prob;
                 var_state[v] = state;
+                own_domains_up[v] = effective == units[c].replicas;
             }
             let eval = self.frozen.evaluate(&var_prob);
             for (f, total) in prob.iter_mut().enumerate() {
@@ -150,7 +154,9 @@ impl Compiled {
                     }
                     let c = self.var_component[v];
                     birnbaum[f][c] += weight * b;
-                    improvement[f][c] += weight * b * var_state[v].prob.down;
+                    if own_domains_up[v] {
+                        improvement[f][c] += weight * b * var_state[v].prob.down;
+                    }
                     frequency[f] = match (frequency[f], var_state[v].frequency) {
                         (Some(total), Some(nu)) => Some(total + weight * b * nu),
                         _ => None,
