@@ -59,10 +59,10 @@ fn below_objective(model: &Model, compiled: &Compiled, report: &Report, f: usize
         ),
     )
     .with_primary(at, format!("objective {} not met", percent(objective, budget)));
-    // The component whose perfection would help most.
-    let best = (0..model.components.len())
-        .max_by(|&a, &b| result.improvement[a].total_cmp(&result.improvement[b]).then(b.cmp(&a)));
-    let Some(best) = best.filter(|&c| result.improvement[c] > 0.0) else { return d };
+    // The component whose own failures cost the most downtime.
+    let mut ranked: Vec<ComponentId> = (0..model.components.len()).filter(|&c| result.improvement[c] > 0.0).collect();
+    ranked.sort_by(|&a, &b| result.improvement[b].total_cmp(&result.improvement[a]).then(a.cmp(&b)));
+    let Some(&best) = ranked.first() else { return d };
     let component = &model.components[best];
     d = d.with_secondary(
         component.replicas.span,
@@ -72,46 +72,79 @@ fn below_objective(model: &Model, compiled: &Compiled, report: &Report, f: usize
             share(result.improvement[best], result.unavailability)
         ),
     );
-    d.with_help(replica_fix(model, compiled, f, best, budget))
-}
-
-/// The smallest replica increase of `c` that meets the budget, or why there is none.
-fn replica_fix(model: &Model, compiled: &Compiled, f: usize, c: ComponentId, budget: f64) -> String {
-    let component = &model.components[c];
-    let current = component.replicas.value;
-    let mut trial = model.clone();
-    let mut best = (current, f64::INFINITY);
-    for extra in 1..=MAX_EXTRA_REPLICAS {
-        let replicas = current + extra;
-        trial.components[c].replicas.value = replicas;
-        if let Some(crews) = &mut trial.components[c].repair_crews {
-            crews.value = crews.value.min(replicas);
-        }
-        let u = flow_unavailability(compiled, &trial, f, EvalOptions::default());
-        if u < best.1 {
-            best = (replicas, u);
-        }
-        if u <= budget {
+    // The cheapest replica fix among the few components that matter most: fewest
+    // replicas added, then self-operated before vendor services, then importance.
+    let fixes: Vec<(ComponentId, Result<(u32, f64), (u32, f64)>)> =
+        ranked.iter().take(FIX_CANDIDATES).map(|&c| (c, minimal_replicas(model, compiled, f, c, budget))).collect();
+    let chosen = fixes
+        .iter()
+        .filter_map(|(c, r)| r.ok().map(|(extra, u)| (*c, extra, u)))
+        .min_by_key(|&(c, extra, _)| (extra, model.components[c].reliability.source == ReliabilitySource::Sla));
+    let help = match chosen {
+        Some((c, extra, u)) => {
+            let component = &model.components[c];
             let cost = component
                 .cost
                 .per_replica_month
                 .as_ref()
                 .map(|p| format!(", +{}/mo", money(&model.system.currency, p.value * extra as f64)))
                 .unwrap_or_default();
-            return format!(
-                "{current} → {replicas} replicas of `{}` gives {} ≥ {}{cost}",
+            format!(
+                "{} → {} replicas of `{}` gives {} ≥ {}{cost}",
+                component.replicas.value,
+                component.replicas.value + extra,
                 component.name,
                 percent(1.0 - u, u),
-                percent(1.0 - budget, budget)
-            );
+                percent(objective, budget)
+            )
+        }
+        None => {
+            let (c, best_attempt) = &fixes[0];
+            let (extra, u) = best_attempt.err().unwrap_or((0, result.unavailability));
+            format!(
+                "more replicas of `{}` alone cannot meet it (best {} with {} replicas): spread it over more failure domains, add a fallback, or improve the next most important component",
+                model.components[*c].name,
+                percent(1.0 - u, u),
+                model.components[*c].replicas.value + extra
+            )
+        }
+    };
+    d.with_help(help)
+}
+
+/// Components tried by the replica fix search.
+const FIX_CANDIDATES: usize = 3;
+
+/// The fewest extra replicas of `c` (up to [`MAX_EXTRA_REPLICAS`]) that meet the
+/// budget, with the resulting unavailability; or the best reached when none does.
+/// Availability never falls as replicas are added, so a bisection suffices.
+fn minimal_replicas(
+    model: &Model,
+    compiled: &Compiled,
+    f: usize,
+    c: ComponentId,
+    budget: f64,
+) -> Result<(u32, f64), (u32, f64)> {
+    let mut trial = model.clone();
+    let mut unavailability_with = |extra: u32| {
+        trial.components[c].replicas.value = model.components[c].replicas.value + extra;
+        flow_unavailability(compiled, &trial, f, EvalOptions::default())
+    };
+    let most = unavailability_with(MAX_EXTRA_REPLICAS);
+    if most > budget {
+        return Err((MAX_EXTRA_REPLICAS, most));
+    }
+    let (mut fails, mut meets, mut meets_u) = (0, MAX_EXTRA_REPLICAS, most);
+    while meets - fails > 1 {
+        let mid = (fails + meets) / 2;
+        let u = unavailability_with(mid);
+        if u <= budget {
+            (meets, meets_u) = (mid, u);
+        } else {
+            fails = mid;
         }
     }
-    format!(
-        "more replicas of `{}` alone cannot meet it (best {} with {} replicas): spread it over more failure domains, add a fallback, or improve the next most important component",
-        component.name,
-        percent(1.0 - best.1, best.1),
-        best.0
-    )
+    Ok((meets, meets_u))
 }
 
 fn infeasible(model: &Model, compiled: &Compiled, f: usize, at: Span, objective: f64) -> Diagnostic {
@@ -221,31 +254,43 @@ fn spof_findings(model: &Model, report: &Report) -> Vec<(Subject, Diagnostic)> {
             match unit {
                 CutUnit::Component(c) => {
                     let component = &model.components[c];
-                    let (span, label, help) = if component.replicas.value == 1 {
-                        (
-                            component.replicas.span,
-                            "one replica".to_string(),
+                    let name = &component.name;
+                    let r = &component.reliability;
+                    let d = if r.source == ReliabilitySource::Sla && component.replicas.value == 1 {
+                        // A managed service's SLA already covers its internal redundancy:
+                        // worth knowing, rarely actionable, so a note.
+                        Diagnostic::new(
+                            "model/spof",
+                            Severity::Note,
                             format!(
-                                "run 2 or more replicas of `{}` in different failure domains, or add a fallback",
-                                component.name
+                                "`{name}` (vendor SLA {}) is a single dependency of {flows_text}",
+                                percent(r.availability, r.unavailability)
                             ),
                         )
+                        .with_primary(r.span, "no fallback")
+                        .with_help(format!(
+                            "if its SLA is not enough, add a fallback for `{name}` (another region or provider)"
+                        ))
+                    } else if component.replicas.value == 1 {
+                        Diagnostic::warning(
+                            "model/spof",
+                            format!("`{name}` is a single point of failure for {flows_text}"),
+                        )
+                        .with_primary(component.replicas.span, "one replica")
+                        .with_help(format!(
+                            "run 2 or more replicas of `{name}` in different failure domains, or add a fallback"
+                        ))
                     } else {
-                        (
+                        Diagnostic::warning(
+                            "model/spof",
+                            format!("`{name}` is a single point of failure for {flows_text}"),
+                        )
+                        .with_primary(
                             component.min_healthy.span,
                             format!("needs all {} replicas", component.replicas.value),
-                            format!(
-                                "lower `min_healthy` below `replicas` for `{}` (add a spare replica)",
-                                component.name
-                            ),
                         )
+                        .with_help(format!("lower `min_healthy` below `replicas` for `{name}` (add a spare replica)"))
                     };
-                    let d = Diagnostic::warning(
-                        "model/spof",
-                        format!("`{}` is a single point of failure for {flows_text}", component.name),
-                    )
-                    .with_primary(span, label)
-                    .with_help(help);
                     (Subject::Component(c), d)
                 }
                 CutUnit::Domain(dom) => {

@@ -232,10 +232,7 @@ fn run_check(config: &CheckConfig) -> u8 {
     let _ = stdout.write_all(stdout_text.as_bytes());
     let _ = stdout.flush();
     if config.format != Format::Human {
-        let errors = crate::check::count(&checked.findings, Severity::Error);
-        let warnings = crate::check::count(&checked.findings, Severity::Warning);
-        let waived = checked.findings.iter().filter(|d| d.waived.is_some()).count();
-        eprintln!("{}: {}", source.name, human::counts_line(errors, warnings, waived));
+        eprintln!("{}: {}", source.name, human::counts_line(&checked.findings));
     }
     let mut code = match config.fail_on {
         Some(threshold) if checked.findings.iter().any(|d| d.counts_at(threshold)) => EXIT_FINDINGS,

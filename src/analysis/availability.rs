@@ -132,7 +132,14 @@ impl Compiled {
         let mut scratch = vec![0.0; nvars];
         for DomainState { prob: weight, up } in &states.states {
             for (v, &c) in self.var_component.iter().enumerate() {
-                let effective = effective_replicas(&units[c], &placements[c], up);
+                let effective = if units[c].perfect {
+                    // Unlimited perfect replicas over the declared placement: up while
+                    // any of its domains is.
+                    let placement = &model.components[c].placement;
+                    if placement.is_empty() || placement.iter().any(|&d| up[d]) { units[c].replicas } else { 0 }
+                } else {
+                    effective_replicas(&units[c], &placements[c], up)
+                };
                 let state = *memo.entry((c, effective)).or_insert_with(|| units[c].state(effective));
                 var_prob[v] = state.prob;
                 var_state[v] = state;

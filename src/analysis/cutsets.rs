@@ -40,6 +40,8 @@ pub fn flow_cuts(model: &Model, compiled: &Compiled, flow: usize) -> FlowCuts {
     let mut spofs = Vec::new();
     let mut order_two = Vec::new();
     let critical: Vec<ComponentId> = frozen.critical_vars(flow, &all_up).into_iter().map(component_of).collect();
+    // A unit that cannot fail (100% available) is no cut.
+    let critical: Vec<ComponentId> = critical.into_iter().filter(|&c| unit_down[c] > 0.0).collect();
     for &c in &critical {
         let set = CutSet { units: vec![CutUnit::Component(c)], order: order(c), probability: unit_down[c] };
         match order(c) {
@@ -53,13 +55,13 @@ pub fn flow_cuts(model: &Model, compiled: &Compiled, flow: usize) -> FlowCuts {
     // Pairs of single-failure components, neither a SPOF on its own.
     let reachable_singles: Vec<ComponentId> = crate::graph::reachable(model, model.flows[flow].entry.value)
         .into_iter()
-        .filter(|&c| order(c) == 1 && !single.contains(&c) && compiled.component_var[c].is_some())
+        .filter(|&c| order(c) == 1 && unit_down[c] > 0.0 && !single.contains(&c) && compiled.component_var[c].is_some())
         .collect();
     for &a in &reachable_singles {
         let va = compiled.component_var[a].unwrap_or(u32::MAX);
         for v in frozen.critical_vars(flow, &|v| v != va) {
             let b = component_of(v);
-            if b > a && order(b) == 1 && !single.contains(&b) {
+            if b > a && order(b) == 1 && unit_down[b] > 0.0 && !single.contains(&b) {
                 order_two.push(CutSet {
                     units: vec![CutUnit::Component(a), CutUnit::Component(b)],
                     order: 2,
@@ -99,7 +101,7 @@ pub fn flow_cuts(model: &Model, compiled: &Compiled, flow: usize) -> FlowCuts {
         }
         for v in frozen.critical_vars(flow, &value) {
             let c = component_of(v);
-            if order(c) == 1 && !single.contains(&c) {
+            if order(c) == 1 && unit_down[c] > 0.0 && !single.contains(&c) {
                 order_two.push(CutSet {
                     units: vec![CutUnit::Domain(d), CutUnit::Component(c)],
                     order: 2,

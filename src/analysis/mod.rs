@@ -30,6 +30,9 @@ pub struct FlowReport {
     /// has no repair time (`mttr`).
     pub outages_per_year: Option<f64>,
     pub mean_outage_s: Option<f64>,
+    /// Components and domains that matter to the flow but have no `mttr`, which
+    /// leaves the outage frequency unknown.
+    pub missing_mttr: Vec<String>,
     /// Unavailability that bad deploys add (U − U without change risk).
     pub change_unavailability: f64,
     /// Unavailability an independence assumption would claim (no domains, no common cause).
@@ -93,6 +96,7 @@ pub fn analyze(model: &Model, compiled: &Compiled) -> Report {
     // Domain events' share of the outage frequency: I_B(D) · ν_D.
     let used = domains::used_domains(model);
     let mut domain_frequency = vec![Some(0.0); model.flows.len()];
+    let mut missing_mttr: Vec<Vec<String>> = vec![Vec::new(); model.flows.len()];
     for d in (0..model.domains.len()).filter(|&d| used[d]) {
         let outage = &model.domains[d].outage;
         if outage.unavailability == 0.0 {
@@ -117,6 +121,9 @@ pub fn analyze(model: &Model, compiled: &Compiled) -> Report {
                 (Some(t), Some(mttr)) if mttr > 0.0 => Some(t + birnbaum * outage.unavailability / mttr),
                 _ => None,
             };
+            if outage.mttr_s.is_none() {
+                missing_mttr[f].push(model.domains[d].name.clone());
+            }
         }
     }
 
@@ -132,6 +139,19 @@ pub fn analyze(model: &Model, compiled: &Compiled) -> Report {
                 _ => None,
             };
             let independent_u = independent.flows[f].prob.down;
+            let mut missing = missing_mttr[f].clone();
+            missing.extend(
+                model
+                    .components
+                    .iter()
+                    .enumerate()
+                    .filter(|(c, comp)| {
+                        flow.birnbaum[*c] > 0.0
+                            && comp.reliability.unavailability > 0.0
+                            && comp.reliability.mttr_s.is_none()
+                    })
+                    .map(|(_, comp)| comp.name.clone()),
+            );
             let cuts = cutsets::flow_cuts(model, compiled, f);
             FlowReport {
                 availability: flow.prob.up,
@@ -146,6 +166,7 @@ pub fn analyze(model: &Model, compiled: &Compiled) -> Report {
                 nines: nines(u),
                 outages_per_year: frequency.map(|nu| nu * YEAR),
                 mean_outage_s: frequency.filter(|&nu| nu > 0.0).map(|nu| u / nu),
+                missing_mttr: missing,
                 change_unavailability: (u - no_changes.flows[f].prob.down).max(0.0),
                 independent_unavailability: independent_u,
                 correlation_delta_nines: finite_delta(nines(independent_u), nines(u)),

@@ -12,6 +12,8 @@ use super::bdd::Prob;
 pub struct UnitModel {
     pub replicas: usize,
     pub min_healthy: usize,
+    /// Replicas made perfect (the ceiling evaluation).
+    pub perfect: bool,
     /// Independent part of one replica's availability / unavailability.
     pub replica: Prob,
     /// Failures per second of one replica's independent part (None: no repair time).
@@ -31,8 +33,9 @@ pub struct UnitModel {
 pub struct Assumptions {
     pub ignore_common_cause: bool,
     pub ignore_changes: bool,
-    /// Make the replicas of every self-operated (non-SLA) component perfect, keeping
-    /// common cause and deploys: the ceiling that no number of replicas can pass.
+    /// Give every self-operated (non-SLA) component unlimited perfect replicas over
+    /// its declared placement, keeping common cause and deploys: the ceiling that no
+    /// number of replicas can pass.
     pub perfect_self_operated: bool,
 }
 
@@ -70,6 +73,7 @@ impl UnitModel {
         };
         UnitModel {
             replicas: c.replicas.value as usize,
+            perfect,
             min_healthy: c.min_healthy.value as usize,
             replica,
             replica_rate,

@@ -132,6 +132,9 @@ fn summary(checked: &Checked) -> String {
     out.push_str(&table(&headers, &rows));
     for (flow, r) in model.flows.iter().zip(&report.flows) {
         let _ = writeln!(out, "\n{}:", flow.name);
+        if r.outages_per_year.is_none() && !r.missing_mttr.is_empty() {
+            let _ = writeln!(out, "  outages/yr unknown: no `mttr` for {}", list(&r.missing_mttr, 5));
+        }
         if r.change_unavailability > 0.0 {
             let _ = writeln!(
                 out,
@@ -181,19 +184,34 @@ fn summary(checked: &Checked) -> String {
             report.dropped_mass
         );
     }
-    let (errors, warnings) = (check::count(findings, Severity::Error), check::count(findings, Severity::Warning));
-    let waived = findings.iter().filter(|d| d.waived.is_some()).count();
-    let _ = writeln!(out, "\n{}", counts_line(errors, warnings, waived));
+    let _ = writeln!(out, "\n{}", counts_line(findings));
     out
+}
+
+/// The first `max` names, then how many more.
+fn list(names: &[String], max: usize) -> String {
+    let mut text = names.iter().take(max).map(String::as_str).collect::<Vec<_>>().join(", ");
+    if names.len() > max {
+        text.push_str(&format!(" and {} more", names.len() - max));
+    }
+    text
 }
 
 fn share(part: f64, whole: f64) -> f64 {
     if whole > 0.0 { (part / whole).min(1.0) } else { 0.0 }
 }
 
-pub fn counts_line(errors: usize, warnings: usize, waived: usize) -> String {
+/// "1 error, 2 warnings, 1 note, 3 waived" (waived findings are not counted twice).
+pub fn counts_line(findings: &[Diagnostic]) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let errors = check::count(findings, Severity::Error);
+    let warnings = check::count(findings, Severity::Warning);
+    let notes = check::count(findings, Severity::Note);
+    let waived = findings.iter().filter(|d| d.waived.is_some()).count();
     let mut line = format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"));
+    if notes > 0 {
+        line.push_str(&format!(", {}", plural(notes, "note")));
+    }
     if waived > 0 {
         line.push_str(&format!(", {waived} waived"));
     }

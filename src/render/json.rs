@@ -46,6 +46,8 @@ struct Flow {
     nines: Option<f64>,
     outages_per_year: Option<f64>,
     mean_outage_s: Option<f64>,
+    /// Why outage frequency is null: elements that matter without an `mttr`.
+    missing_mttr: Vec<String>,
     change_unavailability: f64,
     independent_unavailability: f64,
     correlation_delta_nines: Option<f64>,
@@ -99,6 +101,7 @@ struct Related {
 struct Summary {
     errors: usize,
     warnings: usize,
+    notes: usize,
     waived: usize,
 }
 
@@ -132,6 +135,7 @@ fn summary(findings: &[Diagnostic]) -> Summary {
     Summary {
         errors: check::count(findings, Severity::Error),
         warnings: check::count(findings, Severity::Warning),
+        notes: check::count(findings, Severity::Note),
         waived: findings.iter().filter(|d| d.waived.is_some()).count(),
     }
 }
@@ -180,6 +184,7 @@ pub fn report(source: &SourceFile, checked: &Checked) -> String {
                 nines: finite(r.nines),
                 outages_per_year: r.outages_per_year,
                 mean_outage_s: r.mean_outage_s,
+                missing_mttr: r.missing_mttr.clone(),
                 change_unavailability: r.change_unavailability,
                 independent_unavailability: r.independent_unavailability,
                 correlation_delta_nines: finite(r.correlation_delta_nines),
