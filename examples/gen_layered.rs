@@ -38,7 +38,7 @@ impl Rng {
 
     /// Uniform in [0, n) (n > 0).
     fn below(&mut self, n: usize) -> usize {
-        ((self.next_u64() >> 11) as u128 * n as u128 >> 53) as usize
+        (((self.next_u64() >> 11) as u128 * n as u128) >> 53) as usize
     }
 
     /// Uniform in [0, 1).
@@ -182,11 +182,11 @@ fn generate(n: usize, seed: u64) -> String {
         calls[g].push(Call { to: t, fallback: None, soft: false });
         called[t] = true;
     }
-    for g in 0..gateways {
+    for gateway_calls in calls.iter_mut().take(gateways) {
         for _ in 0..1 + rng.below(2) {
             let t = front.start + rng.skewed(front.len());
-            if !has(&calls[g], t) {
-                calls[g].push(Call { to: t, fallback: None, soft: false });
+            if !has(gateway_calls, t) {
+                gateway_calls.push(Call { to: t, fallback: None, soft: false });
             }
         }
     }

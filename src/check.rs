@@ -74,7 +74,7 @@ fn below_objective(model: &Model, compiled: &Compiled, report: &Report, f: usize
     );
     // The cheapest replica fix among the few components that matter most: fewest
     // replicas added, then self-operated before vendor services, then importance.
-    let fixes: Vec<(ComponentId, Result<(u32, f64), (u32, f64)>)> =
+    let fixes: Vec<(ComponentId, ReplicaSearch)> =
         ranked.iter().take(FIX_CANDIDATES).map(|&c| (c, minimal_replicas(model, compiled, f, c, budget))).collect();
     let chosen = fixes
         .iter()
@@ -111,6 +111,10 @@ fn below_objective(model: &Model, compiled: &Compiled, report: &Report, f: usize
     };
     d.with_help(help)
 }
+
+/// `Ok((extra replicas, unavailability))` when the budget is met, else the best
+/// reached as `Err((extra replicas, unavailability))`.
+type ReplicaSearch = Result<(u32, f64), (u32, f64)>;
 
 /// Components tried by the replica fix search.
 const FIX_CANDIDATES: usize = 3;

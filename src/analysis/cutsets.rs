@@ -33,13 +33,11 @@ pub fn flow_cuts(model: &Model, compiled: &Compiled, flow: usize) -> FlowCuts {
     let units: Vec<UnitModel> = model.components.iter().map(|c| UnitModel::new(c, Assumptions::default())).collect();
     let unit_down: Vec<f64> = units.iter().map(|u| u.state(u.replicas).prob.down).collect();
     let order = |c: ComponentId| units[c].failure_order();
-    let frozen = &compiled.frozen;
-    let component_of = |v: u32| compiled.var_component[v as usize];
-    let all_up = |_: u32| true;
+    let all_up = |_: ComponentId| true;
 
     let mut spofs = Vec::new();
     let mut order_two = Vec::new();
-    let critical: Vec<ComponentId> = frozen.critical_vars(flow, &all_up).into_iter().map(component_of).collect();
+    let critical: Vec<ComponentId> = compiled.critical(flow, &all_up);
     // A unit that cannot fail (100% available) is no cut.
     let critical: Vec<ComponentId> = critical.into_iter().filter(|&c| unit_down[c] > 0.0).collect();
     for &c in &critical {
@@ -55,12 +53,10 @@ pub fn flow_cuts(model: &Model, compiled: &Compiled, flow: usize) -> FlowCuts {
     // Pairs of single-failure components, neither a SPOF on its own.
     let reachable_singles: Vec<ComponentId> = crate::graph::reachable(model, model.flows[flow].entry.value)
         .into_iter()
-        .filter(|&c| order(c) == 1 && unit_down[c] > 0.0 && !single.contains(&c) && compiled.component_var[c].is_some())
+        .filter(|&c| order(c) == 1 && unit_down[c] > 0.0 && !single.contains(&c))
         .collect();
     for &a in &reachable_singles {
-        let va = compiled.component_var[a].unwrap_or(u32::MAX);
-        for v in frozen.critical_vars(flow, &|v| v != va) {
-            let b = component_of(v);
+        for b in compiled.critical(flow, &|c| c != a) {
             if b > a && order(b) == 1 && unit_down[b] > 0.0 && !single.contains(&b) {
                 order_two.push(CutSet {
                     units: vec![CutUnit::Component(a), CutUnit::Component(b)],
@@ -92,15 +88,14 @@ pub fn flow_cuts(model: &Model, compiled: &Compiled, flow: usize) -> FlowCuts {
     let mut domain_spofs = Vec::new();
     for &d in &candidates {
         let alive = survives(&[d]);
-        let value = |v: u32| alive[component_of(v)];
+        let value = |c: ComponentId| alive[c];
         let u_d = model.domains[d].outage.unavailability;
-        if !frozen.holds(flow, &value) {
+        if !compiled.holds(flow, &value) {
             domain_spofs.push(d);
             spofs.push(CutSet { units: vec![CutUnit::Domain(d)], order: 1, probability: u_d });
             continue;
         }
-        for v in frozen.critical_vars(flow, &value) {
-            let c = component_of(v);
+        for c in compiled.critical(flow, &value) {
             if order(c) == 1 && unit_down[c] > 0.0 && !single.contains(&c) {
                 order_two.push(CutSet {
                     units: vec![CutUnit::Domain(d), CutUnit::Component(c)],
@@ -117,7 +112,7 @@ pub fn flow_cuts(model: &Model, compiled: &Compiled, flow: usize) -> FlowCuts {
                 continue;
             }
             let alive = survives(&[d1, d2]);
-            if !frozen.holds(flow, &|v| alive[component_of(v)]) {
+            if !compiled.holds(flow, &|c| alive[c]) {
                 let p = model.domains[d1].outage.unavailability * model.domains[d2].outage.unavailability;
                 order_two.push(CutSet {
                     units: vec![CutUnit::Domain(d1), CutUnit::Domain(d2)],

@@ -2,9 +2,11 @@
 //! importance, cut sets and the what-if evaluations the checks need.
 
 pub mod availability;
-pub mod bdd;
+pub mod circuit;
 pub mod cutsets;
 pub mod domains;
+pub mod gates;
+pub mod prob;
 pub mod redundancy;
 
 use crate::model::{Model, quantity::YEAR};
@@ -14,7 +16,7 @@ use cutsets::CutSet;
 use domains::DomainAssumptions;
 use redundancy::{Assumptions, UnitModel};
 
-pub use bdd::Prob;
+pub use prob::Prob;
 
 #[derive(Clone, Debug)]
 pub struct FlowReport {

@@ -5,7 +5,7 @@
 
 use crate::model::{Component, ReliabilitySource};
 
-use super::bdd::Prob;
+use super::prob::Prob;
 
 /// How a component's replicas fail, with everything derived once from the model.
 #[derive(Clone, Debug)]
