@@ -16,6 +16,8 @@ struct Comp {
     common_cause: Option<f64>,
     /// (target offset, soft, fallback offset)
     calls: Vec<(usize, bool, Option<usize>)>,
+    /// A parallel group over the next three components, needing `k` of them.
+    quorum: Option<u32>,
 }
 
 #[derive(Clone, Debug)]
@@ -32,8 +34,9 @@ fn comp() -> impl Strategy<Value = Comp> {
         prop::option::of(0.0f64..0.3),
         prop::collection::vec((1usize..4, any::<bool>(), prop::option::of(1usize..4)), 0..3),
         any::<u32>(),
+        prop::option::of(1u32..4),
     )
-        .prop_map(|(availability, replicas, zones, cc, calls, seed)| {
+        .prop_map(|(availability, replicas, zones, cc, calls, seed, quorum)| {
             let min_healthy = 1 + seed % replicas;
             Comp {
                 availability,
@@ -43,6 +46,7 @@ fn comp() -> impl Strategy<Value = Comp> {
                 // Common cause only where it attacks redundancy (1-of-n).
                 common_cause: cc.filter(|_| min_healthy == 1 && replicas > 1),
                 calls,
+                quorum,
             }
         })
 }
@@ -82,6 +86,10 @@ fn yaml(spec: &Spec) -> String {
                 format!("{{to: c{}, soft: {soft}{fallback}}}", i + t)
             })
             .collect();
+        let mut calls = calls;
+        if let Some(k) = c.quorum.filter(|_| i + 3 < n) {
+            calls.push(format!("{{parallel: [c{}, c{}, c{}], quorum: {k}}}", i + 1, i + 2, i + 3));
+        }
         if !calls.is_empty() {
             out += &format!("    calls: [{}]\n", calls.join(", "));
         }
@@ -156,5 +164,68 @@ flows:
         let (_, shared, _) = unavailability(&group("d1", "d1"));
         let (_, private, _) = unavailability(&group("d1", "d2"));
         prop_assert!(shared >= private * (1.0 - 1e-12), "shared {shared} < private {private}");
+    }
+}
+
+/// Independent check of the circuit: enumerate every up/down combination of the
+/// components (and every domain state) and evaluate the call graph directly.
+fn brute_force_unavailability(text: &str) -> f64 {
+    use ninecheck::analysis::redundancy::{Assumptions, UnitModel};
+    use ninecheck::model::{CallTarget, Model};
+    let source = SourceFile::new("p.yaml", text);
+    let model: Model = ninecheck::load(&source).expect("valid");
+    let n = model.components.len();
+    let d = model.domains.len();
+    let units: Vec<UnitModel> = model.components.iter().map(|c| UnitModel::new(c, Assumptions::default())).collect();
+    fn up(model: &Model, c: usize, x: &[bool]) -> bool {
+        x[c] && model.components[c].calls.iter().filter(|call| !call.soft).all(|call| match &call.target {
+            CallTarget::Single { to, fallback } => std::iter::once(to).chain(fallback).any(|t| up(model, t.value, x)),
+            CallTarget::Parallel { to, quorum } => {
+                let ok = to.iter().filter(|t| up(model, t.value, x)).count();
+                ok >= quorum.as_ref().map_or(to.len(), |k| k.value as usize)
+            }
+        })
+    }
+    let mut down = 0.0;
+    for domain_bits in 0u32..(1 << d) {
+        let own_up = |i: usize| domain_bits & (1 << i) != 0;
+        let mut p_domains = 1.0;
+        for (i, domain) in model.domains.iter().enumerate() {
+            p_domains *= if own_up(i) { domain.outage.availability } else { domain.outage.unavailability };
+        }
+        if p_domains == 0.0 {
+            continue;
+        }
+        let effective_up = |i: usize| model.domain_chain(i).iter().all(|&a| own_up(a));
+        let states: Vec<_> = (0..n)
+            .map(|c| {
+                let comp = &model.components[c];
+                let effective = (0..comp.replicas.value as usize)
+                    .filter(|&r| comp.replica_domain(r).is_none_or(effective_up))
+                    .count();
+                units[c].state(effective).prob
+            })
+            .collect();
+        for bits in 0u32..(1 << n) {
+            let x: Vec<bool> = (0..n).map(|c| bits & (1 << c) != 0).collect();
+            if up(&model, model.flows[0].entry.value, &x) {
+                continue;
+            }
+            let p: f64 = (0..n).map(|c| if x[c] { states[c].up } else { states[c].down }).product();
+            down += p_domains * p;
+        }
+    }
+    down
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(150))]
+
+    #[test]
+    fn circuit_matches_brute_force_enumeration(spec in spec()) {
+        let text = yaml(&spec);
+        let (_, u, _) = unavailability(&text);
+        let expected = brute_force_unavailability(&text);
+        prop_assert!((u - expected).abs() <= 1e-12 * expected.max(1e-300) + 1e-300, "circuit {u} vs enumeration {expected}");
     }
 }

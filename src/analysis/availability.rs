@@ -1,6 +1,6 @@
 //! Exact steady-state availability of every flow.
 //!
-//! The model is compiled once into a BDD over one variable per component (its
+//! The model is compiled once into an exact circuit over one variable per component (its
 //! replicas, common cause, failover and deploys reduced to one independent unit
 //! given the domain states); then it can be evaluated many times under different
 //! assumptions (domains ignored, a domain forced down, replicas changed, …).

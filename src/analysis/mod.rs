@@ -1,4 +1,4 @@
-//! The numbers: availability (exact, via a BDD over unique basic events),
+//! The numbers: availability (exact, over unique basic events: see `circuit`),
 //! importance, cut sets and the what-if evaluations the checks need.
 
 pub mod availability;
