@@ -7,6 +7,7 @@ pub mod cutsets;
 pub mod domains;
 pub mod gates;
 pub mod prob;
+pub mod queueing;
 pub mod redundancy;
 
 use crate::model::{Model, quantity::YEAR};
