@@ -4,6 +4,7 @@
 pub mod availability;
 pub mod circuit;
 pub mod cutsets;
+pub mod distribution;
 pub mod domains;
 pub mod gates;
 pub mod prob;
