@@ -7,6 +7,7 @@ pub mod cutsets;
 pub mod distribution;
 pub mod domains;
 pub mod gates;
+pub mod grid;
 pub mod prob;
 pub mod redundancy;
 
