@@ -175,7 +175,7 @@ impl Grid {
         let target = target_bins(parts.iter());
         let e_max = parts.iter().map(Grid::tight_end).fold(0.0, f64::max);
         let step = common_step(parts.iter(), e_max, target);
-        let len = (e_max / step).round() as usize + 1;
+        let len = (e_max / step).ceil() as usize + 2;
         // Identical parts (the usual fan-out) are evaluated once and raised to their count.
         let mut groups: Vec<(&Grid, Cum, usize)> = Vec::new();
         for p in parts {
@@ -239,7 +239,7 @@ impl Grid {
         let target = target_bins(used.iter().map(|(_, g)| *g));
         let e_max = used.iter().map(|(_, g)| g.tight_end()).fold(0.0, f64::max);
         let step = common_step(used.iter().map(|(_, g)| *g), e_max, target);
-        let len = (e_max / step).round() as usize + 1;
+        let len = (e_max / step).ceil() as usize + 2;
         let (mut mass, mut beyond) = (vec![0.0; len], 0.0);
         for (w, g) in used {
             let w = w / total;
@@ -281,7 +281,7 @@ impl Grid {
             }
         }
         let total: f64 = kept.iter().sum();
-        if !(total > 0.0) {
+        if total.is_nan() || total <= 0.0 {
             return (Grid::point(tau), 1.0);
         }
         kept.iter_mut().for_each(|m| *m /= total);
@@ -312,10 +312,15 @@ impl Grid {
         Grid { step, mass, beyond: clean(s_prev) }.refit(target_bins([self]))
     }
 
-    /// P(T ≤ t) on the piecewise-linear cdf; past the grid it stays at 1 − beyond.
+    /// P(T ≤ t) on the piecewise-linear cdf; past the grid it stays at 1 − beyond. A grid
+    /// holding a single point mass (a constant) has the exact step cdf instead, and its
+    /// quantiles are that constant.
     pub fn cdf(&self, t: f64) -> f64 {
         if t.is_nan() {
             return f64::NAN;
+        }
+        if let Some(x) = self.as_point() {
+            return f64::from(u8::from(t >= x));
         }
         Cum::new(&self.mass, self.beyond).at(t, valid_step(self.step)).0
     }
@@ -324,6 +329,9 @@ impl Grid {
     pub fn sf(&self, t: f64) -> f64 {
         if t.is_nan() {
             return f64::NAN;
+        }
+        if let Some(x) = self.as_point() {
+            return f64::from(u8::from(t < x));
         }
         Cum::new(&self.mass, self.beyond).at(t, valid_step(self.step)).1
     }
@@ -340,6 +348,9 @@ impl Grid {
         let q = 1.0 - p.min(1.0);
         if q < self.beyond || self.mass.is_empty() {
             return f64::INFINITY;
+        }
+        if let Some(x) = self.as_point() {
+            return x;
         }
         let step = valid_step(self.step);
         let cum = Cum::new(&self.mass, self.beyond);
@@ -409,7 +420,7 @@ impl Grid {
         if own == step {
             return (self.mass[..used].to_vec(), self.beyond + dropped);
         }
-        let len = (end / step).round() as usize + 1;
+        let len = (end / step).ceil() as usize + 2;
         let (mass, overflow) = place(&self.mass[..used], own, 0.0, step, len);
         (mass, self.beyond + dropped + overflow)
     }
