@@ -4,8 +4,10 @@
 pub mod availability;
 pub mod circuit;
 pub mod cutsets;
+pub mod distribution;
 pub mod domains;
 pub mod gates;
+pub mod grid;
 pub mod prob;
 pub mod queueing;
 pub mod redundancy;

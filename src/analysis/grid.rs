@@ -1,0 +1,770 @@
+//! Exact-on-a-grid composition of latency distributions.
+//!
+//! A [`Grid`] is a pmf on the points t_i = i·step (i = 0..len) with
+//! mass[i] = P(T ∈ [(i − ½)step, (i + ½)step)) (cell 0 is [0, ½step)), plus `beyond`, the
+//! mass past the last cell, which is kept (never silently lost): every operation adds
+//! whatever it cannot place to `beyond`, so `beyond` is always an upper bound of the
+//! probability that the true value lies past the grid. Sums of grid variables stay on grid
+//! points, so convolution, maxima and order statistics are exact for the discretised
+//! inputs; the only approximations are the discretisation itself and the mean-preserving
+//! linear splits (`rebin`) used to put operands on a common step.
+//!
+//! The cdf and the quantiles read each cell's mass as spread uniformly over the cell (a
+//! piecewise linear cdf through the cell edges), which makes the discretisation nearly
+//! unbiased. After each operation the result is re-fitted to its own support (the point
+//! below which all but 1e-12 of the on-grid mass lies) with about as many points as its
+//! inputs had (at least [`MIN_BINS`]), so relative resolution stays ~1/bins however many
+//! operations are chained.
+
+use std::cell::RefCell;
+
+use rustfft::{FftPlanner, num_complex::Complex};
+
+use super::distribution::ServiceTime;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Grid {
+    pub step: f64,
+    pub mass: Vec<f64>,
+    pub beyond: f64,
+}
+
+/// Points per grid. 4096 keeps p50…p99.9 of typical compositions within ~0.1% of the exact
+/// values (resolution ≈ support / 4096, interpolated within cells) while a sum costs one
+/// 8192-point FFT (~0.1 ms). 1024 is ~4× faster with ~4× the discretisation error.
+pub const DEFAULT_BINS: usize = 4096;
+/// Results never get fewer points than this (unless they are exact few-point grids).
+pub const MIN_BINS: usize = 256;
+/// Upper limit on `bins` in [`Grid::from_service`] (memory guard).
+pub const MAX_BINS: usize = 1 << 22;
+/// On-grid tail mass that re-fitting may move into `beyond`.
+const TAIL_EPS: f64 = 1e-12;
+/// `from_service` spans the service time up to its (1 − SERVICE_TAIL)-quantile.
+const SERVICE_TAIL: f64 = 1e-10;
+
+impl Grid {
+    /// A constant time t (seconds). Negative or NaN t is taken as 0; an infinite t puts all
+    /// the mass in `beyond`. Placed on another grid it is split between the two neighbouring
+    /// points, keeping the mean.
+    pub fn point(t: f64) -> Grid {
+        if t == f64::INFINITY {
+            return Grid { step: 1.0, mass: vec![0.0], beyond: 1.0 };
+        }
+        if t.is_nan() || t <= 0.0 {
+            return Grid { step: 1.0, mass: vec![1.0], beyond: 0.0 };
+        }
+        Grid { step: t, mass: vec![0.0, 1.0], beyond: 0.0 }
+    }
+
+    /// Discretises a service time on `bins` points (clamped to 16..=[`MAX_BINS`]) up to
+    /// ≈ its (1 − 1e-10)-quantile; cell masses are exact differences of the cdf (of the
+    /// survival function above the median, for tail accuracy) and `beyond` = sf(last edge).
+    pub fn from_service(s: &ServiceTime, bins: usize) -> Grid {
+        if let ServiceTime::Constant { value } = *s {
+            return Grid::point(value);
+        }
+        let bins = bins.clamp(16, MAX_BINS);
+        let hi = s.quantile(1.0 - SERVICE_TAIL);
+        if !(hi.is_finite() && hi > 0.0) {
+            let m = s.mean();
+            return Grid::point(if m.is_finite() { m } else { 0.0 });
+        }
+        let step = hi / (bins - 1) as f64;
+        let median = s.quantile(0.5);
+        // (cdf, sf) at the upper edge of each cell, each computed on its accurate side.
+        let edge = |i: usize| {
+            let t = (i as f64 + 0.5) * step;
+            if t < median {
+                let c = s.cdf(t);
+                (c, 1.0 - c)
+            } else {
+                let q = s.sf(t);
+                (1.0 - q, q)
+            }
+        };
+        let mut mass = Vec::with_capacity(bins);
+        let (mut c_prev, mut s_prev) = (0.0, 1.0);
+        for i in 0..bins {
+            let (c, q) = edge(i);
+            let m = if q < 0.5 { s_prev - q } else { c - c_prev };
+            mass.push(clean(m));
+            (c_prev, s_prev) = (c, q);
+        }
+        Grid { step, mass, beyond: clean(s_prev) }
+    }
+
+    /// T + d (a network hop). Negative or NaN d is taken as 0; d = ∞ moves all mass to `beyond`.
+    pub fn shift(&self, d: f64) -> Grid {
+        let d = if d.is_nan() || d < 0.0 { 0.0 } else { d };
+        if d == 0.0 {
+            return self.clone();
+        }
+        if d == f64::INFINITY {
+            return Grid { step: self.step, mass: vec![0.0], beyond: 1.0 };
+        }
+        if let Some(t) = self.as_point() {
+            return Grid::point(t + d);
+        }
+        let target = target_bins([self]);
+        let step = valid_step(self.step);
+        let n = self.mass.len();
+        let k = d / step;
+        let offset = k.round();
+        if (k - offset).abs() <= 1e-9 * k.max(1.0) && n as f64 + offset <= (3 * target) as f64 {
+            let mut mass = vec![0.0; offset as usize];
+            mass.extend_from_slice(&self.mass);
+            return Grid { step, mass, beyond: self.beyond }.refit(target);
+        }
+        let new_step = step.max((self.end() + d) / (2 * target) as f64);
+        let len = ((self.end() + d) / new_step).ceil() as usize + 2;
+        let (mass, overflow) = place(&self.mass, step, d, new_step, len);
+        Grid { step: new_step, mass, beyond: self.beyond + overflow }.refit(target)
+    }
+
+    /// T1 + T2 for independent T1 (self) and T2 (other): both are put on a common step (the
+    /// finer of the two, unless that would need more than 2× the target points) and convolved.
+    pub fn sum(&self, other: &Grid) -> Grid {
+        if let Some(t) = self.as_point() {
+            return other.shift(t);
+        }
+        if let Some(t) = other.as_point() {
+            return self.shift(t);
+        }
+        let target = target_bins([self, other]);
+        let (ea, eb) = (self.tight_end(), other.tight_end());
+        let step = common_step([self, other], ea + eb, target);
+        let (a, la) = self.on_step(step, ea);
+        let (b, lb) = other.on_step(step, eb);
+        let mass = convolve(&a, &b);
+        Grid { step, mass, beyond: la + lb - la * lb }.refit(target)
+    }
+
+    /// The sum of n independent copies (n = 0 gives point(0)), by repeated doubling.
+    pub fn sum_n(&self, n: u32) -> Grid {
+        let mut result = Grid::point(0.0);
+        let (mut base, mut n) = (self.clone(), n);
+        while n > 0 {
+            if n & 1 == 1 {
+                result = result.sum(&base);
+            }
+            n >>= 1;
+            if n > 0 {
+                base = base.sum(&base);
+            }
+        }
+        result
+    }
+
+    /// max of independent parts (product of cdfs). No parts: point(0) (nothing to wait for).
+    pub fn max_of(parts: &[Grid]) -> Grid {
+        Grid::order_statistic(parts, parts.len())
+    }
+
+    /// The k-th smallest of independent parts (a quorum of k out of n): k = n is the max,
+    /// k = 1 the min. k is clamped to 1..=n; no parts gives point(0). Max and min use
+    /// products (O(n·len)); other k a Poisson-binomial recursion (O(n²·len)).
+    pub fn order_statistic(parts: &[Grid], k: usize) -> Grid {
+        let n = parts.len();
+        if n == 0 {
+            return Grid::point(0.0);
+        }
+        if n == 1 {
+            return parts[0].clone();
+        }
+        let k = k.clamp(1, n);
+        let target = target_bins(parts.iter());
+        let e_max = parts.iter().map(Grid::tight_end).fold(0.0, f64::max);
+        let step = common_step(parts.iter(), e_max, target);
+        let len = (e_max / step).ceil() as usize + 2;
+        // Identical parts (the usual fan-out) are evaluated once and raised to their count.
+        let mut groups: Vec<(&Grid, Cum, usize)> = Vec::new();
+        for p in parts {
+            if let Some(g) = groups.iter_mut().find(|g| g.0 == p) {
+                g.2 += 1;
+            } else {
+                let (mass, lost) = fit_len(p.on_step(step, e_max), len);
+                groups.push((p, Cum::new(&mass, lost), 1));
+            }
+        }
+        // (P(X ≤ edge i), P(X > edge i)) of the order statistic, each summed without cancellation.
+        let at = |i: usize| -> (f64, f64) {
+            if k == n {
+                let c: f64 = groups.iter().map(|g| g.1.c[i].powi(g.2 as i32)).product();
+                let log_c: f64 = groups.iter().map(|g| g.2 as f64 * (-g.1.s[i]).ln_1p()).sum();
+                (c, -log_c.exp_m1())
+            } else if k == 1 {
+                let s: f64 = groups.iter().map(|g| g.1.s[i].powi(g.2 as i32)).product();
+                let log_s: f64 = groups.iter().map(|g| g.2 as f64 * (-g.1.c[i]).ln_1p()).sum();
+                (-log_s.exp_m1(), s)
+            } else {
+                // dp[j] = P(exactly j parts ≤ edge i).
+                let mut dp = vec![0.0; n + 1];
+                dp[0] = 1.0;
+                let mut seen = 0;
+                for g in &groups {
+                    let (c, s) = (g.1.c[i], g.1.s[i]);
+                    for _ in 0..g.2 {
+                        seen += 1;
+                        for j in (0..=seen).rev() {
+                            dp[j] = dp[j] * s + if j > 0 { dp[j - 1] * c } else { 0.0 };
+                        }
+                    }
+                }
+                (dp[k..].iter().sum(), dp[..k].iter().sum())
+            }
+        };
+        let mut mass = Vec::with_capacity(len);
+        let (mut c_prev, mut s_prev) = (0.0, 1.0);
+        for i in 0..len {
+            let (c, s) = at(i);
+            mass.push(clean(if s < 0.5 { s_prev - s } else { c - c_prev }));
+            (c_prev, s_prev) = (c, s);
+        }
+        Grid { step, mass, beyond: clean(s_prev) }.refit(target)
+    }
+
+    /// A mixture: with probability w_i the time is drawn from part i. Weights that are not
+    /// finite and positive count as 0; the rest are normalised to sum to 1. No usable
+    /// weight gives point(0).
+    pub fn mixture(parts: &[(f64, Grid)]) -> Grid {
+        let used: Vec<(f64, &Grid)> =
+            parts.iter().filter(|(w, _)| w.is_finite() && *w > 0.0).map(|(w, g)| (*w, g)).collect();
+        let total: f64 = used.iter().map(|(w, _)| w).sum();
+        if used.is_empty() || !(total.is_finite() && total > 0.0) {
+            return Grid::point(0.0);
+        }
+        if used.len() == 1 {
+            return used[0].1.clone();
+        }
+        let target = target_bins(used.iter().map(|(_, g)| *g));
+        let e_max = used.iter().map(|(_, g)| g.tight_end()).fold(0.0, f64::max);
+        let step = common_step(used.iter().map(|(_, g)| *g), e_max, target);
+        let len = (e_max / step).ceil() as usize + 2;
+        let (mut mass, mut beyond) = (vec![0.0; len], 0.0);
+        for (w, g) in used {
+            let w = w / total;
+            let (m, lost) = fit_len(g.on_step(step, e_max), len);
+            for (acc, x) in mass.iter_mut().zip(m) {
+                *acc += w * x;
+            }
+            beyond += w * lost;
+        }
+        Grid { step, mass, beyond }.refit(target)
+    }
+
+    /// (T | T ≤ tau, P(T > tau)): what an attempt that beat a timeout took, and the
+    /// probability of timing out. The cell containing tau is split at tau (its kept part
+    /// placed at the kept part's centre); `beyond` mass counts as timed out. When nothing is
+    /// below tau the conditional is undefined and point(tau) is returned with probability 1.
+    pub fn truncate_at(&self, tau: f64) -> (Grid, f64) {
+        let tau = if tau.is_nan() || tau < 0.0 { 0.0 } else { tau };
+        let step = valid_step(self.step);
+        let mut kept = vec![0.0; self.mass.len()];
+        let mut timed_out = self.beyond;
+        let mut partial = Vec::new();
+        for (i, &m) in self.mass.iter().enumerate() {
+            let (lo, hi) = cell(i, step);
+            if hi <= tau {
+                kept[i] = m;
+            } else if lo >= tau {
+                timed_out += m;
+            } else {
+                let f = (tau - lo) / (hi - lo);
+                partial.push(((lo + tau) / 2.0, m * f));
+                timed_out += m * (1.0 - f);
+            }
+        }
+        for (x, m) in partial {
+            let (placed, _) = place(&[m], 0.0, x, step, kept.len());
+            for (k, p) in kept.iter_mut().zip(placed) {
+                *k += p;
+            }
+        }
+        let total: f64 = kept.iter().sum();
+        if total.is_nan() || total <= 0.0 {
+            return (Grid::point(tau), 1.0);
+        }
+        kept.iter_mut().for_each(|m| *m /= total);
+        let target = target_bins([self]);
+        (Grid { step, mass: kept, beyond: 0.0 }.refit(target), timed_out.min(1.0))
+    }
+
+    /// A hedged request: min(T1, delay + T2) for independent copies T1, T2 of self.
+    /// P(min > t) = sf(t)·sf(t − delay), the second read from the piecewise-linear cdf.
+    pub fn hedge(&self, delay: f64) -> Grid {
+        let delay = if delay.is_nan() || delay < 0.0 { 0.0 } else { delay };
+        if delay == f64::INFINITY || self.as_point().is_some() {
+            return self.clone();
+        }
+        let step = valid_step(self.step);
+        let cum = Cum::new(&self.mass, self.beyond);
+        let n = self.mass.len();
+        let mut mass = Vec::with_capacity(n);
+        let (mut c_prev, mut s_prev) = (0.0, 1.0);
+        for i in 0..n {
+            let t = (i as f64 + 0.5) * step;
+            let (c1, s1) = (cum.c[i], cum.s[i]);
+            let (c2, s2) = cum.at(t - delay, step);
+            let (c, s) = (c1 + c2 - c1 * c2, s1 * s2);
+            mass.push(clean(if s < 0.5 { s_prev - s } else { c - c_prev }));
+            (c_prev, s_prev) = (c, s);
+        }
+        Grid { step, mass, beyond: clean(s_prev) }.refit(target_bins([self]))
+    }
+
+    /// P(T ≤ t) on the piecewise-linear cdf; past the grid it stays at 1 − beyond. A grid
+    /// holding a single point mass (a constant) has the exact step cdf instead, and its
+    /// quantiles are that constant.
+    pub fn cdf(&self, t: f64) -> f64 {
+        if t.is_nan() {
+            return f64::NAN;
+        }
+        if let Some(x) = self.as_point() {
+            return f64::from(u8::from(t >= x));
+        }
+        Cum::new(&self.mass, self.beyond).at(t, valid_step(self.step)).0
+    }
+
+    /// P(T > t), summed from the tail (accurate for small values).
+    pub fn sf(&self, t: f64) -> f64 {
+        if t.is_nan() {
+            return f64::NAN;
+        }
+        if let Some(x) = self.as_point() {
+            return f64::from(u8::from(t < x));
+        }
+        Cum::new(&self.mass, self.beyond).at(t, valid_step(self.step)).1
+    }
+
+    /// The p-quantile of the piecewise-linear cdf; f64::INFINITY when p falls in `beyond`.
+    /// p ≤ 0 gives 0, NaN gives NaN.
+    pub fn quantile(&self, p: f64) -> f64 {
+        if p.is_nan() {
+            return f64::NAN;
+        }
+        if p <= 0.0 {
+            return 0.0;
+        }
+        let q = 1.0 - p.min(1.0);
+        if q < self.beyond || self.mass.is_empty() {
+            return f64::INFINITY;
+        }
+        if let Some(x) = self.as_point() {
+            return x;
+        }
+        let step = valid_step(self.step);
+        let cum = Cum::new(&self.mass, self.beyond);
+        let n = self.mass.len();
+        // First cell whose upper edge reaches p, the walk done on the accurate side.
+        let (i, frac) = if p <= 0.5 {
+            let i = cum.c.partition_point(|&c| c < p).min(n - 1);
+            let prev = if i == 0 { 0.0 } else { cum.c[i - 1] };
+            (i, ratio(p - prev, cum.c[i] - prev))
+        } else {
+            let i = cum.s.partition_point(|&s| s > q).min(n - 1);
+            let prev = if i == 0 { 1.0 } else { cum.s[i - 1] };
+            (i, ratio(prev - q, prev - cum.s[i]))
+        };
+        let (lo, hi) = cell(i, step);
+        lo + frac * (hi - lo)
+    }
+
+    /// E T of the grid, with `beyond` counted at the grid's outer edge (a lower bound when
+    /// beyond > 0).
+    pub fn mean(&self) -> f64 {
+        let step = valid_step(self.step);
+        let on: f64 = self.mass.iter().enumerate().map(|(i, m)| i as f64 * m).sum();
+        step * on + self.beyond * (self.mass.len() as f64 - 0.5) * step
+    }
+
+    /// step · (len − 1), the last grid point.
+    pub fn end(&self) -> f64 {
+        valid_step(self.step) * self.mass.len().saturating_sub(1) as f64
+    }
+
+    /// Some(t) when all the mass sits on one grid point t.
+    fn as_point(&self) -> Option<f64> {
+        if self.beyond != 0.0 {
+            return None;
+        }
+        let mut nonzero = self.mass.iter().enumerate().filter(|(_, m)| **m != 0.0);
+        match (nonzero.next(), nonzero.next()) {
+            (Some((i, _)), None) => Some(i as f64 * valid_step(self.step)),
+            (None, _) => Some(0.0),
+            _ => None,
+        }
+    }
+
+    /// Points holding all but TAIL_EPS of the on-grid mass (at least 1).
+    fn tight_len(&self) -> usize {
+        let mut acc = 0.0;
+        for (i, &m) in self.mass.iter().enumerate().rev() {
+            if acc + m > TAIL_EPS {
+                return i + 1;
+            }
+            acc += m;
+        }
+        1
+    }
+
+    fn tight_end(&self) -> f64 {
+        valid_step(self.step) * (self.tight_len() - 1) as f64
+    }
+
+    /// This grid's mass on `step` up to `end` (a few points of slack), with everything it
+    /// loses on the way (beyond, the dropped tail, overflow).
+    fn on_step(&self, step: f64, end: f64) -> (Vec<f64>, f64) {
+        let used = self.tight_len().min(self.mass.len());
+        let dropped: f64 = self.mass[used..].iter().sum();
+        let own = valid_step(self.step);
+        if own == step {
+            return (self.mass[..used].to_vec(), self.beyond + dropped);
+        }
+        let len = (end / step).ceil() as usize + 2;
+        let (mass, overflow) = place(&self.mass[..used], own, 0.0, step, len);
+        (mass, self.beyond + dropped + overflow)
+    }
+
+    /// Re-fits the grid to its own support with about `target` points: the ≤ TAIL_EPS tail
+    /// goes to `beyond`; a support much longer than the target is coarsened and one far
+    /// below the end is refined.
+    fn refit(mut self, target: usize) -> Grid {
+        self.step = valid_step(self.step);
+        self.mass.iter_mut().for_each(|m| *m = clean(*m));
+        self.beyond = clean(self.beyond);
+        if self.mass.is_empty() {
+            self.mass.push(0.0);
+        }
+        let len = self.mass.len();
+        let used = self.tight_len();
+        let dropped: f64 = self.mass[used..].iter().sum();
+        let coarsen = 2 * used > 3 * target;
+        let refine = used > 1 && 3 * used < 2 * len && 3 * used < 2 * target;
+        if coarsen || refine {
+            let new_step = self.step * (used - 1) as f64 / (target - 1) as f64;
+            let (mass, overflow) = place(&self.mass[..used], self.step, 0.0, new_step, target);
+            return Grid { step: new_step, mass, beyond: self.beyond + dropped + overflow };
+        }
+        self.mass.truncate(used);
+        self.beyond += dropped;
+        self
+    }
+}
+
+/// Running sums at the cell edges: c[i] = P(X ≤ (i + ½)step), s[i] = P(X > (i + ½)step),
+/// each accumulated from its own end (no cancellation).
+struct Cum {
+    c: Vec<f64>,
+    s: Vec<f64>,
+}
+
+impl Cum {
+    fn new(mass: &[f64], beyond: f64) -> Cum {
+        let mut acc = 0.0;
+        let c = mass.iter().map(|m| {
+            acc += m;
+            acc
+        });
+        let c: Vec<f64> = c.collect();
+        let mut s = vec![0.0; mass.len()];
+        let mut acc = beyond;
+        for i in (0..mass.len()).rev() {
+            s[i] = acc;
+            acc += mass[i];
+        }
+        Cum { c, s }
+    }
+
+    /// (cdf, sf) at t on the piecewise-linear cdf (cell 0 spread over [0, ½step]).
+    fn at(&self, t: f64, step: f64) -> (f64, f64) {
+        let n = self.c.len();
+        if n == 0 || t <= 0.0 {
+            return (0.0, 1.0);
+        }
+        let x = t / step - 0.5;
+        if x < 0.0 {
+            let f = t / (0.5 * step);
+            return (self.c[0] * f, 1.0 - (1.0 - self.s[0]) * f);
+        }
+        let m = x.floor();
+        if m >= (n - 1) as f64 {
+            return (self.c[n - 1], self.s[n - 1]);
+        }
+        let (m, f) = (m as usize, x - m);
+        (self.c[m] + (self.c[m + 1] - self.c[m]) * f, self.s[m] - (self.s[m] - self.s[m + 1]) * f)
+    }
+}
+
+/// Pads or cuts a (mass, lost) pair to `len` points, counting what is cut as lost.
+fn fit_len((mut mass, lost): (Vec<f64>, f64), len: usize) -> (Vec<f64>, f64) {
+    let cut: f64 = mass.get(len..).map_or(0.0, |x| x.iter().sum());
+    mass.resize(len, 0.0);
+    (mass, lost + cut)
+}
+
+/// Cell i's extent [lo, hi) (cell 0 starts at 0).
+fn cell(i: usize, step: f64) -> (f64, f64) {
+    let lo = if i == 0 { 0.0 } else { (i as f64 - 0.5) * step };
+    (lo, (i as f64 + 0.5) * step)
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 { (a / b).clamp(0.0, 1.0) } else { 1.0 }
+}
+
+/// Non-negative and not NaN.
+fn clean(x: f64) -> f64 {
+    if x > 0.0 { x } else { 0.0 }
+}
+
+fn valid_step(step: f64) -> f64 {
+    if step.is_finite() && step > 0.0 { step } else { 1.0 }
+}
+
+fn target_bins<'a>(parts: impl IntoIterator<Item = &'a Grid>) -> usize {
+    parts.into_iter().map(|g| g.mass.len()).max().unwrap_or(0).clamp(MIN_BINS, MAX_BINS)
+}
+
+/// The finest step among the parts, unless spanning `span` with it would need more than
+/// 2·target points.
+fn common_step<'a>(parts: impl IntoIterator<Item = &'a Grid>, span: f64, target: usize) -> f64 {
+    let finest = parts.into_iter().map(|g| valid_step(g.step)).fold(f64::INFINITY, f64::min);
+    let finest = if finest.is_finite() { finest } else { 1.0 };
+    finest.max(span / (2 * target) as f64)
+}
+
+/// Masses at points i·step + offset placed onto the grid j·new_step (j < len), each split
+/// linearly between its two neighbours (mean preserving); returns (mass, overflow).
+fn place(mass: &[f64], step: f64, offset: f64, new_step: f64, len: usize) -> (Vec<f64>, f64) {
+    let mut out = vec![0.0; len];
+    let mut overflow = 0.0;
+    let valid = new_step.is_finite() && new_step > 0.0 && step.is_finite() && step >= 0.0 && offset.is_finite();
+    for (i, &m) in mass.iter().enumerate() {
+        let m = clean(m);
+        if m == 0.0 {
+            continue;
+        }
+        if !valid {
+            overflow += m;
+            continue;
+        }
+        let x = ((i as f64 * step + offset) / new_step).max(0.0);
+        let mut j = x.floor();
+        let mut frac = x - j;
+        if frac < 1e-12 {
+            frac = 0.0;
+        } else if frac > 1.0 - 1e-12 {
+            j += 1.0;
+            frac = 0.0;
+        }
+        if j >= len as f64 {
+            overflow += m;
+            continue;
+        }
+        let j = j as usize;
+        out[j] += m * (1.0 - frac);
+        if frac > 0.0 {
+            if j + 1 < len {
+                out[j + 1] += m * frac;
+            } else {
+                overflow += m * frac;
+            }
+        }
+    }
+    (out, overflow)
+}
+
+/// Mean-preserving linear split of masses at i·step onto j·new_step (j < len); returns
+/// (mass, overflow). Invalid steps put everything in overflow.
+pub fn rebin(mass: &[f64], step: f64, new_step: f64, len: usize) -> (Vec<f64>, f64) {
+    place(mass, step, 0.0, new_step, len)
+}
+
+thread_local! {
+    static PLANNER: RefCell<FftPlanner<f64>> = RefCell::new(FftPlanner::new());
+}
+
+/// Full linear convolution (length a + b − 1; empty if either is empty), direct for small
+/// inputs and by FFT otherwise; negative round-off is clamped to 0.
+pub fn convolve(a: &[f64], b: &[f64]) -> Vec<f64> {
+    let mut out = convolve_raw(a, b);
+    out.iter_mut().for_each(|x| *x = clean(*x));
+    out
+}
+
+fn convolve_raw(a: &[f64], b: &[f64]) -> Vec<f64> {
+    if a.is_empty() || b.is_empty() {
+        return Vec::new();
+    }
+    let n = a.len() + b.len() - 1;
+    if a.len().min(b.len()) <= 32 || a.len() * b.len() <= 1 << 14 {
+        let mut out = vec![0.0; n];
+        for (i, &x) in a.iter().enumerate() {
+            if x != 0.0 {
+                for (o, &y) in out[i..].iter_mut().zip(b) {
+                    *o += x * y;
+                }
+            }
+        }
+        return out;
+    }
+    // One complex FFT of a + i·b gives both spectra: A = (Z_k + conj Z_−k)/2,
+    // B = (Z_k − conj Z_−k)/2i.
+    let size = n.next_power_of_two();
+    let mut z: Vec<Complex<f64>> =
+        (0..size).map(|i| Complex::new(a.get(i).copied().unwrap_or(0.0), b.get(i).copied().unwrap_or(0.0))).collect();
+    let (forward, inverse) = PLANNER.with(|p| {
+        let mut p = p.borrow_mut();
+        (p.plan_fft_forward(size), p.plan_fft_inverse(size))
+    });
+    forward.process(&mut z);
+    let product: Vec<Complex<f64>> = (0..size)
+        .map(|k| {
+            let zk = z[k];
+            let zm = z[(size - k) % size].conj();
+            let fa = (zk + zm) * 0.5;
+            let fb = (zk - zm) * Complex::new(0.0, -0.5);
+            fa * fb
+        })
+        .collect();
+    let mut product = product;
+    inverse.process(&mut product);
+    let scale = 1.0 / size as f64;
+    product[..n].iter().map(|c| c.re * scale).collect()
+}
+
+/// out[x] = Σ_y w[x + y]·f[y] for x < w.len() (latency-budget attribution); inputs are
+/// non-negative weights, negative round-off is clamped to 0.
+pub fn correlate(w: &[f64], f: &[f64]) -> Vec<f64> {
+    if f.is_empty() {
+        return vec![0.0; w.len()];
+    }
+    let reversed: Vec<f64> = f.iter().rev().copied().collect();
+    let full = convolve_raw(w, &reversed);
+    (0..w.len()).map(|x| clean(full[x + f.len() - 1])).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rel(a: f64, b: f64) -> f64 {
+        (a - b).abs() / b.abs()
+    }
+
+    fn exp_grid(mean: f64) -> Grid {
+        Grid::from_service(&ServiceTime::exponential(mean).unwrap(), DEFAULT_BINS)
+    }
+
+    #[test]
+    fn convolve_fft_matches_direct() {
+        let a: Vec<f64> = (0..300).map(|i| ((i * 7919) % 101) as f64 / 100.0).collect();
+        let b: Vec<f64> = (0..200).map(|i| ((i * 104_729) % 97) as f64 / 50.0).collect();
+        let fft = convolve(&a, &b);
+        let mut direct = vec![0.0; a.len() + b.len() - 1];
+        for (i, x) in a.iter().enumerate() {
+            for (j, y) in b.iter().enumerate() {
+                direct[i + j] += x * y;
+            }
+        }
+        assert_eq!(fft.len(), direct.len());
+        for (x, y) in fft.iter().zip(&direct) {
+            assert!((x - y).abs() < 1e-9 * (1.0 + y.abs()), "{x} vs {y}");
+        }
+        assert!(convolve(&[], &a).is_empty());
+        assert_eq!(convolve(&[2.0], &[3.0, 4.0]), vec![6.0, 8.0]);
+    }
+
+    #[test]
+    fn correlate_matches_definition() {
+        let w: Vec<f64> = (0..500).map(|i| (i % 13) as f64).collect();
+        let f: Vec<f64> = (0..90).map(|i| (i % 7) as f64 + 0.5).collect();
+        let got = correlate(&w, &f);
+        assert_eq!(got.len(), w.len());
+        for (x, g) in got.iter().enumerate() {
+            let want: f64 = f.iter().enumerate().filter(|(y, _)| x + y < w.len()).map(|(y, v)| w[x + y] * v).sum();
+            assert!((g - want).abs() < 1e-8 * (1.0 + want), "x {x}: {g} vs {want}");
+        }
+        assert_eq!(correlate(&[1.0, 2.0], &[]), vec![0.0, 0.0]);
+    }
+
+    #[test]
+    fn rebin_preserves_mass_and_mean() {
+        let mass = vec![0.1, 0.2, 0.3, 0.4];
+        let (out, overflow) = rebin(&mass, 1.0, 0.7, 10);
+        assert_eq!(overflow, 0.0);
+        let total: f64 = out.iter().sum();
+        let mean: f64 = out.iter().enumerate().map(|(i, m)| i as f64 * 0.7 * m).sum();
+        assert!((total - 1.0).abs() < 1e-15);
+        assert!((mean - 2.0).abs() < 1e-12, "{mean}");
+        let (out, overflow) = rebin(&mass, 1.0, 1.0, 2);
+        assert_eq!(out, vec![0.1, 0.2]);
+        assert!((overflow - 0.7).abs() < 1e-15);
+        let (_, overflow) = rebin(&mass, 1.0, 0.0, 3);
+        assert!((overflow - 1.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn points_and_shifts_are_exact() {
+        let p = Grid::point(3.0).sum(&Grid::point(2.0)).shift(0.5);
+        assert_eq!(p.as_point(), Some(5.5));
+        assert_eq!(Grid::point(0.0).sum_n(5).as_point(), Some(0.0));
+        assert_eq!(Grid::point(0.25).sum_n(4).as_point(), Some(1.0));
+        let g = exp_grid(1.0);
+        let s = g.shift(2.0 * g.step);
+        assert!((s.mean() - g.mean() - 2.0 * g.step).abs() < 1e-12);
+        let s = g.shift(1.2345);
+        assert!(rel(s.mean(), g.mean() + 1.2345) < 1e-9, "{} vs {}", s.mean(), g.mean() + 1.2345);
+    }
+
+    #[test]
+    fn from_service_is_exact_at_cell_edges() {
+        let s = ServiceTime::exponential(1.0).unwrap();
+        let g = Grid::from_service(&s, DEFAULT_BINS);
+        let total: f64 = g.mass.iter().sum::<f64>() + g.beyond;
+        assert!((total - 1.0).abs() < 1e-12);
+        assert!(g.beyond > 0.0 && g.beyond < 2e-10, "{}", g.beyond);
+        for i in [0usize, 10, 1000, 4000] {
+            let t = (i as f64 + 0.5) * g.step;
+            assert!(rel(g.cdf(t), s.cdf(t)) < 1e-12 || (g.cdf(t) - s.cdf(t)).abs() < 1e-15);
+            assert!(rel(g.sf(t), s.sf(t)) < 1e-9, "i {i}: {} vs {}", g.sf(t), s.sf(t));
+        }
+        for p in [0.5, 0.9, 0.99, 0.999] {
+            assert!(rel(g.quantile(p), s.quantile(p)) < 1e-5, "p {p}: {} vs {}", g.quantile(p), s.quantile(p));
+        }
+        assert_eq!(g.quantile(1.0), f64::INFINITY);
+    }
+
+    #[test]
+    fn truncate_splits_the_timeout_cell() {
+        let g = exp_grid(1.0);
+        let (cond, p_out) = g.truncate_at(2.0);
+        // The timeout cell is split as if uniform: a second-order error (~1e-6 here).
+        assert!(rel(p_out, (-2.0f64).exp()) < 1e-5, "{p_out}");
+        let total: f64 = cond.mass.iter().sum::<f64>() + cond.beyond;
+        assert!((total - 1.0).abs() < 1e-12);
+        assert!(cond.end() <= 2.0 + g.step / 2.0, "end {} step {} len {}", cond.end(), cond.step, cond.mass.len());
+        // E[T | T ≤ 2] = 1 − 2e^{-2}/(1 − e^{-2}).
+        let want = 1.0 - 2.0 * (-2.0f64).exp() / (1.0 - (-2.0f64).exp());
+        assert!(rel(cond.mean(), want) < 1e-4, "{} vs {want}", cond.mean());
+        let (none, p) = g.truncate_at(-1.0);
+        assert_eq!((none.as_point(), p), (Some(0.0), 1.0));
+    }
+
+    #[test]
+    fn degenerate_inputs_do_not_panic() {
+        let odd = Grid { step: f64::NAN, mass: vec![], beyond: 0.0 };
+        let neg = Grid { step: -1.0, mass: vec![-0.5, f64::NAN, 1.5], beyond: -0.1 };
+        for g in [&odd, &neg, &Grid::point(f64::INFINITY)] {
+            let _ = (g.quantile(0.5), g.cdf(1.0), g.sf(1.0), g.mean(), g.end());
+            let _ = (g.shift(1.0), g.sum(&exp_grid(1.0)), g.hedge(0.3), g.truncate_at(0.5), g.sum_n(3));
+            let _ = Grid::max_of(&[g.clone(), exp_grid(1.0)]);
+            let _ = Grid::order_statistic(&[g.clone(), exp_grid(1.0), odd.clone()], 2);
+            let _ = Grid::mixture(&[(0.5, g.clone()), (f64::NAN, exp_grid(1.0)), (0.5, exp_grid(2.0))]);
+        }
+        assert_eq!(Grid::max_of(&[]).as_point(), Some(0.0));
+        assert_eq!(Grid::mixture(&[]).as_point(), Some(0.0));
+        assert_eq!(Grid::order_statistic(&[], 3).as_point(), Some(0.0));
+        assert_eq!(Grid::from_service(&ServiceTime::Constant { value: 2.0 }, 10).as_point(), Some(2.0));
+    }
+}
