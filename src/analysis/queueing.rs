@@ -205,21 +205,17 @@ impl MMc {
 
     /// Mean number waiting, Lq = C·ρ/(1 − ρ).
     pub fn mean_queue(&self) -> f64 {
-        match self.solve() {
-            Some(s) => {
-                let rho = self.utilization();
-                s.c * rho / (1.0 - rho)
-            }
-            None => f64::INFINITY,
-        }
+        self.solve().map_or(f64::INFINITY, |s| self.queue_of(s))
+    }
+
+    fn queue_of(&self, s: Solved) -> f64 {
+        let rho = self.utilization();
+        s.c * rho / (1.0 - rho)
     }
 
     /// Mean number in the system, L = Lq + λ/μ.
     pub fn mean_in_system(&self) -> f64 {
-        match self.solve() {
-            Some(s) => self.mean_queue() + self.lambda / s.mu,
-            None => f64::INFINITY,
-        }
+        self.solve().map_or(f64::INFINITY, |s| self.queue_of(s) + self.lambda / s.mu)
     }
 
     /// Mean wait in queue, Wq = C/(cμ − λ).
