@@ -8,11 +8,13 @@ use crate::rules;
 use crate::source::{Span, Spanned};
 use crate::syntax::{Key, Node, NodeKind};
 
-use super::quantity::YEAR;
+use super::quantity::{self, YEAR};
 use super::reader::{Fields, Reader, did_you_mean};
 use super::*;
 
-const ROOT_KEYS: &[&str] = &["system", "domains", "components", "flows"];
+const ROOT_KEYS: &[&str] = &["system", "traffic", "objectives", "domains", "components", "flows"];
+const TRAFFIC_KEYS: &[&str] = &["rate", "peak", "growth"];
+const GLOBAL_OBJECTIVE_KEYS: &[&str] = &["headroom"];
 const SYSTEM_KEYS: &[&str] = &["name", "description", "window", "currency"];
 const DOMAIN_KEYS: &[&str] = &["kind", "parent", "availability", "mttf", "mttr", "afr", "waivers"];
 const COMPONENT_KEYS: &[&str] = &[
@@ -33,17 +35,48 @@ const COMPONENT_KEYS: &[&str] = &[
     "cost",
     "calls",
     "waivers",
+    "latency",
+    "workers",
+    "max_rate",
+    "connections",
+    "error_rate",
 ];
 const STANDBY_KEYS: &[&str] = &["failover", "success"];
 const CHANGES_KEYS: &[&str] = &["deploys", "failure_rate", "restore"];
 const COST_KEYS: &[&str] = &["per_replica", "fixed", "capex", "per_million_requests"];
-const CALL_KEYS: &[&str] = &["to", "parallel", "quorum", "soft", "fallback"];
+const CALL_KEYS: &[&str] = &[
+    "to",
+    "parallel",
+    "quorum",
+    "soft",
+    "fallback",
+    "count",
+    "fanout",
+    "probability",
+    "timeout",
+    "retries",
+    "backoff",
+    "hedge",
+    "rtt",
+    "distance",
+    "network",
+];
+/// Latency families, each a mapping of its parameters (`p50`/`p99` alone is a lognormal).
+const LATENCY_FAMILIES: &[&str] =
+    &["lognormal", "exponential", "constant", "gamma", "erlang", "weibull", "percentiles"];
 const FLOW_KEYS: &[&str] = &["description", "entry", "share", "objective", "waivers"];
-const OBJECTIVE_KEYS: &[&str] = &["availability"];
+const OBJECTIVE_KEYS: &[&str] = &["availability", "latency", "throughput"];
+/// Latency objectives a flow may set.
+const LATENCY_OBJECTIVE_KEYS: &[&str] = &["p50", "p90", "p95", "p99", "p999", "p9999"];
+/// Most calls one request may make to one target, and most retries of one call.
+pub const MAX_CALL_COUNT: u32 = 1_000;
+pub const MAX_RETRIES: u32 = 10;
 const WAIVER_KEYS: &[&str] = &["rule", "reason", "expires"];
 
 /// Largest replica count accepted (keeps hostile inputs from exhausting memory).
 pub const MAX_REPLICAS: u32 = 10_000;
+/// Largest worker or connection count per replica accepted.
+pub const MAX_WORKERS: u32 = 1_000_000;
 
 /// Builds and validates the model. On failure returns every problem found.
 pub fn build(root: &Node) -> Result<Model, Vec<Diagnostic>> {
@@ -81,6 +114,11 @@ impl Builder<'_> {
         }
         let fields = self.r.fields(root, ROOT_KEYS, "the model")?;
         let system = self.system(fields.get("system"));
+        let traffic = fields.get("traffic").map(|n| self.traffic(n));
+        let objectives = match fields.get("objectives") {
+            Some(n) => self.global_objectives(n),
+            None => Some(GlobalObjectives::default()),
+        };
         let domain_entries = self.named_section(fields.get("domains"), "domains", "domain");
         let component_entries = self.named_section(fields.get("components"), "components", "component");
         let flow_entries = self.named_section(fields.get("flows"), "flows", "flow");
@@ -107,7 +145,18 @@ impl Builder<'_> {
         self.check_domain_tree(&domains);
         let flows: Vec<Flow> = flows.into_iter().collect::<Option<_>>()?;
         self.check_shares(&flows);
-        Some(Model { system: system?, domains, components: components.into_iter().collect::<Option<_>>()?, flows })
+        let traffic = match traffic {
+            Some(t) => Some(t?),
+            None => None,
+        };
+        Some(Model {
+            system: system?,
+            domains,
+            components: components.into_iter().collect::<Option<_>>()?,
+            flows,
+            traffic,
+            objectives: objectives?,
+        })
     }
 
     fn system(&mut self, node: Option<&Node>) -> Option<System> {
@@ -131,6 +180,248 @@ impl Builder<'_> {
             system.window_s = window.value;
         }
         Some(system)
+    }
+
+    fn traffic(&mut self, node: &Node) -> Option<Traffic> {
+        let fields = self.r.fields(node, TRAFFIC_KEYS, "`traffic`")?;
+        let rate =
+            self.r.require(&fields, "rate", node.span, "`traffic`").and_then(|n| self.positive_rate(n, "`rate`"));
+        let peak = match fields.get("peak") {
+            // A factor of the mean ("3x") or a rate ("600/s").
+            Some(n @ Node { kind: NodeKind::String(text), .. }) if text.trim().ends_with('x') => {
+                match quantity::parse_factor(text) {
+                    Ok(f) => rate.as_ref().map(|r| Spanned::new(r.value * f, n.span)),
+                    Err(m) => {
+                        self.r.error("model/invalid-value", n.span, format!("invalid `peak`: {m}"), "invalid value");
+                        None
+                    }
+                }
+            }
+            Some(n) => self.positive_rate(n, "`peak`"),
+            None => rate.clone(),
+        };
+        let growth = match fields.get("growth") {
+            Some(n) => Some(self.fraction(n, "`growth`")?),
+            None => None,
+        };
+        let (rate, peak) = (rate?, peak?);
+        if peak.value < rate.value {
+            self.r.push(
+                Diagnostic::error("model/invalid-value", "the peak traffic is below the mean")
+                    .with_primary(peak.span, "below the mean rate")
+                    .with_secondary(rate.span, "mean rate"),
+            );
+            return None;
+        }
+        Some(Traffic { rate, peak, growth })
+    }
+
+    fn global_objectives(&mut self, node: &Node) -> Option<GlobalObjectives> {
+        let fields = self.r.fields(node, GLOBAL_OBJECTIVE_KEYS, "`objectives`")?;
+        let headroom = match fields.get("headroom") {
+            Some(n) => {
+                let (h, _) = self.r.probability(n, "`headroom`")?;
+                if h.value <= 0.0 {
+                    self.r.error("model/invalid-value", h.span, "`headroom` must be above 0%", "zero");
+                    return None;
+                }
+                Some(h)
+            }
+            None => None,
+        };
+        Some(GlobalObjectives { headroom })
+    }
+
+    /// A non-negative fraction that may exceed 1 ("40%", "150%", "0.4"; "/y" allowed).
+    fn fraction(&mut self, node: &Node, what: &str) -> Option<Spanned<f64>> {
+        let text = match &node.kind {
+            NodeKind::String(s) => s.clone(),
+            NodeKind::Number(n) => n.to_string(),
+            _ => {
+                self.r.error("model/type", node.span, format!("{what} must be a percentage"), "expected e.g. 40%");
+                return None;
+            }
+        };
+        match quantity::parse_fraction(&text) {
+            Ok(v) => Some(Spanned::new(v, node.span)),
+            Err(m) => {
+                self.r.error("model/invalid-value", node.span, format!("invalid {what}: {m}"), "invalid value");
+                None
+            }
+        }
+    }
+
+    /// A service-time distribution: `{p50, p99}` (lognormal) or one family mapping.
+    fn latency(&mut self, node: &Node, what: &str) -> Option<Spanned<LatencySpec>> {
+        let entries = self.r.mapping(node, &format!("the latency of {what}"))?;
+        let is_shorthand = entries.iter().any(|(k, _)| k.name.starts_with('p') && k.name != "percentiles");
+        if is_shorthand {
+            let fields = self.r.fields(node, &["p50", "p99"], &format!("the latency of {what}"))?;
+            let spec = self.lognormal(&fields, node.span)?;
+            return Some(Spanned::new(spec, node.span));
+        }
+        let fields = self.r.fields(node, LATENCY_FAMILIES, &format!("the latency of {what}"))?;
+        let given: Vec<&str> = LATENCY_FAMILIES.iter().copied().filter(|k| fields.has(k)).collect();
+        let family = match given.as_slice() {
+            [one] => *one,
+            [] => {
+                self.r.error(
+                    "model/missing-field",
+                    node.span,
+                    format!("the latency of {what} names no distribution"),
+                    "expected `{p50, p99}` or one of lognormal, exponential, constant, gamma, erlang, weibull, percentiles",
+                );
+                return None;
+            }
+            [first, second, ..] => {
+                self.r.push(
+                    Diagnostic::error("model/conflict", format!("the latency of {what} names two distributions"))
+                        .with_primary(fields.key_span(second).unwrap_or(node.span), "second distribution")
+                        .with_secondary(fields.key_span(first).unwrap_or(node.span), "first distribution"),
+                );
+                return None;
+            }
+        };
+        let body = fields.get(family)?;
+        let context = format!("the {family} latency of {what}");
+        let spec = match family {
+            "lognormal" => {
+                let f = self.r.fields(body, &["p50", "p99", "mean", "cv"], &context)?;
+                if f.has("mean") || f.has("cv") {
+                    if f.has("p50") || f.has("p99") {
+                        self.r.error(
+                            "model/conflict",
+                            body.span,
+                            "a lognormal is given by `p50` + `p99` or by `mean` + `cv`, not both",
+                            "mixed parameters",
+                        );
+                        return None;
+                    }
+                    let mean = self
+                        .r
+                        .require(&f, "mean", body.span, &context)
+                        .and_then(|n| self.positive_duration(n, "`mean`"));
+                    let cv =
+                        self.r.require(&f, "cv", body.span, &context).and_then(|n| self.positive_number(n, "`cv`"));
+                    LatencySpec::LognormalMoments { mean: mean?.value, cv: cv?.value }
+                } else {
+                    self.lognormal(&f, body.span)?
+                }
+            }
+            "exponential" => {
+                let f = self.r.fields(body, &["mean"], &context)?;
+                let mean =
+                    self.r.require(&f, "mean", body.span, &context).and_then(|n| self.positive_duration(n, "`mean`"));
+                LatencySpec::Exponential { mean: mean?.value }
+            }
+            "constant" => LatencySpec::Constant { value: self.r.duration(body, "a constant latency")?.value },
+            "gamma" => {
+                let f = self.r.fields(body, &["shape", "mean"], &context)?;
+                let shape =
+                    self.r.require(&f, "shape", body.span, &context).and_then(|n| self.positive_number(n, "`shape`"));
+                let mean =
+                    self.r.require(&f, "mean", body.span, &context).and_then(|n| self.positive_duration(n, "`mean`"));
+                LatencySpec::Gamma { shape: shape?.value, mean: mean?.value }
+            }
+            "erlang" => {
+                let f = self.r.fields(body, &["k", "mean"], &context)?;
+                let k = self.r.require(&f, "k", body.span, &context).and_then(|n| self.r.count(n, "`k`", 1, 1000));
+                let mean =
+                    self.r.require(&f, "mean", body.span, &context).and_then(|n| self.positive_duration(n, "`mean`"));
+                LatencySpec::Erlang { k: k?.value, mean: mean?.value }
+            }
+            "weibull" => {
+                let f = self.r.fields(body, &["shape", "scale"], &context)?;
+                let shape =
+                    self.r.require(&f, "shape", body.span, &context).and_then(|n| self.positive_number(n, "`shape`"));
+                let scale =
+                    self.r.require(&f, "scale", body.span, &context).and_then(|n| self.positive_duration(n, "`scale`"));
+                LatencySpec::Weibull { shape: shape?.value, scale: scale?.value }
+            }
+            _ => self.percentile_table(body, &context)?,
+        };
+        Some(Spanned::new(spec, body.span))
+    }
+
+    /// Lognormal from `p50` + `p99`, with p99 > p50 checked at the value.
+    fn lognormal(&mut self, f: &Fields, at: Span) -> Option<LatencySpec> {
+        let p50 = self.r.require(f, "p50", at, "a lognormal latency").and_then(|n| self.positive_duration(n, "`p50`"));
+        let p99 = self.r.require(f, "p99", at, "a lognormal latency").and_then(|n| self.positive_duration(n, "`p99`"));
+        let (p50, p99) = (p50?, p99?);
+        if p99.value <= p50.value {
+            self.r.push(
+                Diagnostic::error("model/invalid-value", "the p99 latency must be above the p50")
+                    .with_primary(p99.span, "not above p50")
+                    .with_secondary(p50.span, "p50 here")
+                    .with_help("for a fixed service time use `latency: {constant: 10ms}`"),
+            );
+            return None;
+        }
+        Some(LatencySpec::LognormalPercentiles { p50: p50.value, p99: p99.value })
+    }
+
+    /// A measured percentile table `{p50: 10ms, p90: 20ms, p99: 80ms, p100: 200ms}`.
+    fn percentile_table(&mut self, body: &Node, context: &str) -> Option<LatencySpec> {
+        let entries = self.r.mapping(body, context)?;
+        let mut points: Vec<(f64, Spanned<f64>)> = Vec::new();
+        let mut ok = true;
+        for (key, value) in entries {
+            let Some(p) = percentile_of_key(&key.name) else {
+                self.r.push(
+                    Diagnostic::error("model/unknown-key", format!("`{}` is not a percentile", key.name))
+                        .with_primary(key.span, "expected p50, p90, p99, p999, p100 …")
+                        .with_help("write percentiles as pNN: p50 = 50%, p999 = 99.9%, p100 = the maximum"),
+                );
+                ok = false;
+                continue;
+            };
+            match self.r.duration(value, &format!("`{}`", key.name)) {
+                Some(t) => points.push((p, t)),
+                None => ok = false,
+            }
+        }
+        if !ok {
+            return None;
+        }
+        points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        if points.is_empty() {
+            self.r.error("model/missing-field", body.span, format!("{context} lists no percentiles"), "empty table");
+            return None;
+        }
+        for pair in points.windows(2) {
+            if pair[1].0 == pair[0].0 || pair[1].1.value <= pair[0].1.value {
+                self.r.push(
+                    Diagnostic::error("model/invalid-value", "percentile latencies must increase with the percentile")
+                        .with_primary(pair[1].1.span, "not above the lower percentile")
+                        .with_secondary(pair[0].1.span, "lower percentile"),
+                );
+                return None;
+            }
+        }
+        if points.last().is_some_and(|p| p.0 < 1.0) {
+            self.r.error(
+                "model/missing-field",
+                body.span,
+                format!("{context} needs `p100`, the largest latency measured"),
+                "the tail above the last percentile is unknown",
+            );
+            return None;
+        }
+        Some(LatencySpec::Percentiles { points: points.into_iter().map(|(p, t)| (p, t.value)).collect() })
+    }
+
+    fn positive_number(&mut self, node: &Node, what: &str) -> Option<Spanned<f64>> {
+        match node.kind {
+            NodeKind::Number(v) if v.is_finite() && v > 0.0 => Some(Spanned::new(v, node.span)),
+            NodeKind::Number(_) => {
+                self.r.error("model/invalid-value", node.span, format!("{what} must be above zero"), "out of range");
+                None
+            }
+            _ => {
+                self.r.error("model/type", node.span, format!("{what} must be a number"), "expected a number");
+                None
+            }
+        }
     }
 
     /// Entries of a name-keyed section; duplicate names are reported and dropped.
@@ -370,6 +661,33 @@ impl Builder<'_> {
             None => Some(Vec::new()),
         };
         let waivers = self.waivers(fields.get("waivers"));
+        let latency = match fields.get("latency") {
+            Some(n) => self.latency(n, &what).map(Some),
+            None => Some(None),
+        };
+        let workers = fields.get("workers").and_then(|n| self.r.count(n, "`workers`", 1, MAX_WORKERS));
+        let max_rate = fields.get("max_rate").and_then(|n| self.positive_rate(n, "`max_rate`"));
+        let connections = fields.get("connections").and_then(|n| self.r.count(n, "`connections`", 1, MAX_WORKERS));
+        let error_rate = fields.get("error_rate").and_then(|n| self.r.probability(n, "`error_rate`")).map(|p| p.0);
+        if let (Some(_), Some(_)) = (fields.get("workers"), fields.get("max_rate")) {
+            self.r.push(
+                Diagnostic::error("model/conflict", format!("{what} sets both `workers` and `max_rate`"))
+                    .with_primary(fields.key_span("max_rate").unwrap_or_default(), "`max_rate` here")
+                    .with_secondary(fields.key_span("workers").unwrap_or_default(), "`workers` here")
+                    .with_help(
+                        "give `workers` (concurrent requests per replica; capacity follows from the latency) \
+                         or `max_rate` (requests per second per replica), not both",
+                    ),
+            );
+        }
+        if let (Some(w), None) = (&workers, fields.get("latency")) {
+            self.r.error(
+                "model/missing-field",
+                w.span,
+                format!("{what} sets `workers` but no `latency`"),
+                "capacity needs a service time",
+            );
+        }
 
         let (reliability, replicas, min_healthy) = (reliability?, replicas?, min_healthy?);
         if let Some(crews) = &repair_crews {
@@ -431,6 +749,11 @@ impl Builder<'_> {
             cost: cost?,
             calls: calls?,
             waivers: waivers?,
+            latency: latency?,
+            workers,
+            max_rate,
+            connections,
+            error_rate,
         })
     }
 
@@ -529,6 +852,14 @@ impl Builder<'_> {
                 span: node.span,
                 soft: false,
                 target: CallTarget::Single { to, fallback: Vec::new() },
+                count: Spanned::new(1, node.span),
+                fanout: None,
+                probability: None,
+                timeout: None,
+                retries: None,
+                backoff: None,
+                hedge: None,
+                network: None,
             });
         }
         let fields = self.r.fields(node, CALL_KEYS, &format!("a call of {what}"))?;
@@ -539,12 +870,12 @@ impl Builder<'_> {
         let span = fields.key_span("to").or(fields.key_span("parallel")).unwrap_or(node.span);
         let target = match (fields.get("to"), fields.get("parallel")) {
             (Some(to), None) => {
-                if let Some(q) = fields.key_span("quorum") {
+                if let (Some(q), false) = (fields.key_span("quorum"), fields.has("fanout")) {
                     self.r.error(
                         "model/conflict",
                         q,
-                        "`quorum` applies to a `parallel` group, not a single call",
-                        "not valid with `to`",
+                        "`quorum` applies to a `parallel` group or a `fanout`, not a single call",
+                        "not valid with `to` alone",
                     );
                 }
                 let to = self.component_ref(to, "a call target");
@@ -616,7 +947,169 @@ impl Builder<'_> {
                 return None;
             }
         };
-        Some(Call { span, soft, target })
+        let options = self.call_options(&fields, span);
+        let CallOptions { count, probability, timeout, retries, backoff, hedge, network } = options?;
+        let fanout = match fields.get("fanout") {
+            Some(n) => {
+                let shards = self.r.count(n, "`fanout`", 1, MAX_CALL_COUNT)?;
+                if fields.has("parallel") || fields.has("fallback") {
+                    self.r.error(
+                        "model/conflict",
+                        shards.span,
+                        "`fanout` calls shards of one target: it cannot be combined with `parallel` or `fallback`",
+                        "not valid here",
+                    );
+                    return None;
+                }
+                let quorum = match fields.get("quorum") {
+                    Some(q) => Some(self.r.count(q, "`quorum`", 1, shards.value)?),
+                    None => None,
+                };
+                Some(Fanout { shards, quorum })
+            }
+            None => None,
+        };
+        Some(Call { span, soft, target, count, fanout, probability, timeout, retries, backoff, hedge, network })
+    }
+
+    /// The load and latency settings of one call.
+    fn call_options(&mut self, fields: &Fields, span: Span) -> Option<CallOptions> {
+        let mut ok = true;
+        let count = match fields.get("count") {
+            Some(n) => self.r.count(n, "`count`", 1, MAX_CALL_COUNT),
+            None => Some(Spanned::new(1, span)),
+        };
+        ok &= count.is_some();
+        let mut optional = |present: bool, value: Option<Spanned<f64>>| {
+            ok &= !present || value.is_some();
+            value
+        };
+        let probability = optional(
+            fields.has("probability"),
+            fields.get("probability").and_then(|n| self.r.probability(n, "`probability`")).map(|p| p.0),
+        );
+        let timeout =
+            optional(fields.has("timeout"), fields.get("timeout").and_then(|n| self.positive_duration(n, "`timeout`")));
+        let backoff =
+            optional(fields.has("backoff"), fields.get("backoff").and_then(|n| self.r.duration(n, "`backoff`")));
+        let hedge = optional(fields.has("hedge"), fields.get("hedge").and_then(|n| self.r.duration(n, "`hedge`")));
+        let retries = fields.get("retries").and_then(|n| self.r.count(n, "`retries`", 0, MAX_RETRIES));
+        ok &= !fields.has("retries") || retries.is_some();
+        if let (Some(b), None) = (&backoff, &retries) {
+            self.r.error("model/conflict", b.span, "`backoff` without `retries`", "nothing to back off from");
+            ok = false;
+        }
+        let network = self.network(fields);
+        ok &= network.is_ok();
+        ok.then(|| CallOptions {
+            count: count.unwrap_or(Spanned::new(1, span)),
+            probability,
+            timeout,
+            retries,
+            backoff,
+            hedge,
+            network: network.ok().flatten(),
+        })
+    }
+
+    /// `rtt`, `distance` (km) or a named default (`network: cross-zone`).
+    fn network(&mut self, fields: &Fields) -> Result<Option<Network>, ()> {
+        let rtt = match fields.get("rtt") {
+            Some(n) => Some(self.r.duration(n, "`rtt`").ok_or(())?),
+            None => None,
+        };
+        let distance = match fields.get("distance") {
+            Some(n) => Some(self.distance(n).ok_or(())?),
+            None => None,
+        };
+        let class = match fields.get("network") {
+            Some(n) => {
+                let name = self.r.string(n, "`network`").ok_or(())?;
+                match NetworkClass::ALL.iter().find(|(k, _)| *k == name.value) {
+                    Some(&(_, class)) => Some(Spanned::new(class, name.span)),
+                    None => {
+                        let names: Vec<&str> = NetworkClass::ALL.iter().map(|(k, _)| *k).collect();
+                        let mut d =
+                            Diagnostic::error("model/invalid-value", format!("unknown network `{}`", name.value))
+                                .with_primary(name.span, "not a known network class")
+                                .with_help(format!("use one of {}, or give `rtt` or `distance`", names.join(", ")));
+                        if let Some(s) = did_you_mean(&name.value, names) {
+                            d = d.with_help(format!("did you mean `{s}`?"));
+                        }
+                        self.r.push(d);
+                        return Err(());
+                    }
+                }
+            }
+            None => None,
+        };
+        if let (Some(c), true) = (&class, rtt.is_some() || distance.is_some()) {
+            self.r.error(
+                "model/conflict",
+                c.span,
+                "`network` names a default round trip; it cannot be combined with `rtt` or `distance`",
+                "drop this, or drop `rtt`/`distance`",
+            );
+            return Err(());
+        }
+        Ok(match (rtt, distance, class) {
+            (Some(rtt), distance, _) => {
+                Some(Network { rtt_s: rtt.value, distance_km: distance, span: rtt.span, source: NetworkSource::Rtt })
+            }
+            (None, Some(d), _) => Some(Network {
+                rtt_s: crate::model::quantity::rtt_floor_s(d.value),
+                span: d.span,
+                distance_km: Some(d),
+                source: NetworkSource::Distance,
+            }),
+            (None, None, Some(c)) => Some(Network {
+                rtt_s: c.value.default_rtt_s(),
+                distance_km: None,
+                span: c.span,
+                source: NetworkSource::Default(c.value),
+            }),
+            (None, None, None) => None,
+        })
+    }
+
+    fn distance(&mut self, node: &Node) -> Option<Spanned<f64>> {
+        let text = match &node.kind {
+            NodeKind::String(s) => s.clone(),
+            _ => {
+                self.r.error(
+                    "model/invalid-value",
+                    node.span,
+                    "`distance` needs a unit, e.g. 5570km",
+                    "expected a distance in km",
+                );
+                return None;
+            }
+        };
+        match crate::model::quantity::parse_distance_km(&text) {
+            Ok(v) => Some(Spanned::new(v, node.span)),
+            Err(m) => {
+                self.r.error("model/invalid-value", node.span, format!("invalid `distance`: {m}"), "invalid value");
+                None
+            }
+        }
+    }
+
+    fn positive_duration(&mut self, node: &Node, what: &str) -> Option<Spanned<f64>> {
+        let d = self.r.duration(node, what)?;
+        if d.value <= 0.0 {
+            self.r.error("model/invalid-value", d.span, format!("{what} must be longer than zero"), "zero");
+            return None;
+        }
+        Some(d)
+    }
+
+    fn positive_rate(&mut self, node: &Node, what: &str) -> Option<Spanned<f64>> {
+        let r = self.r.rate(node, what)?;
+        if r.value <= 0.0 {
+            self.r.error("model/invalid-value", r.span, format!("{what} must be above zero"), "zero rate");
+            return None;
+        }
+        Some(r)
     }
 
     fn flow(&mut self, key: &Key, node: &Node) -> Option<Flow> {
@@ -648,7 +1141,46 @@ impl Builder<'_> {
             }
             None => None,
         };
-        Some(Objective { availability })
+        let latency = match fields.get("latency") {
+            Some(n) => self.latency_objectives(n, what)?,
+            None => Vec::new(),
+        };
+        let throughput = match fields.get("throughput") {
+            Some(n) => Some(self.positive_rate(n, "throughput objective")?),
+            None => None,
+        };
+        Some(Objective { availability, latency, throughput })
+    }
+
+    fn latency_objectives(&mut self, node: &Node, what: &str) -> Option<Vec<LatencyObjective>> {
+        let fields = self.r.fields(node, LATENCY_OBJECTIVE_KEYS, &format!("the latency objective of {what}"))?;
+        let mut objectives = Vec::new();
+        let mut ok = true;
+        for &key in LATENCY_OBJECTIVE_KEYS {
+            let Some(n) = fields.get(key) else { continue };
+            match self.positive_duration(n, &format!("`{key}`")) {
+                Some(limit) => objectives.push(LatencyObjective {
+                    quantile: percentile_of_key(key).unwrap_or(0.5),
+                    name: key.to_string(),
+                    limit,
+                }),
+                None => ok = false,
+            }
+        }
+        for pair in objectives.windows(2) {
+            if pair[1].limit.value < pair[0].limit.value {
+                self.r.push(
+                    Diagnostic::error(
+                        "model/invalid-value",
+                        format!("the {} objective is below the {} objective", pair[1].name, pair[0].name),
+                    )
+                    .with_primary(pair[1].limit.span, format!("below {}", pair[0].name))
+                    .with_secondary(pair[0].limit.span, pair[0].name.clone()),
+                );
+                ok = false;
+            }
+        }
+        ok.then_some(objectives)
     }
 
     fn check_shares(&mut self, flows: &[Flow]) {
@@ -732,6 +1264,17 @@ impl Builder<'_> {
     }
 }
 
+/// A call's load and latency settings, read together.
+struct CallOptions {
+    count: Spanned<u32>,
+    probability: Option<Spanned<f64>>,
+    timeout: Option<Spanned<f64>>,
+    retries: Option<Spanned<u32>>,
+    backoff: Option<Spanned<f64>>,
+    hedge: Option<Spanned<f64>>,
+    network: Option<Network>,
+}
+
 fn index_names(entries: &[(&Key, &Node)]) -> HashMap<String, usize> {
     entries.iter().enumerate().map(|(i, (k, _))| (k.name.clone(), i)).collect()
 }
@@ -739,6 +1282,25 @@ fn index_names(entries: &[(&Key, &Node)]) -> HashMap<String, usize> {
 fn sorted(mut names: Vec<&str>) -> Vec<&str> {
     names.sort_unstable();
     names
+}
+
+/// The probability a percentile key names: `p50` → 0.5, `p999` → 0.999, `p9999` →
+/// 0.9999, `p100` → 1 (digits after a leading "99" are decimals of a percent).
+pub fn percentile_of_key(key: &str) -> Option<f64> {
+    let digits = key.strip_prefix('p')?;
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) || digits.len() > 8 {
+        return None;
+    }
+    let percent: f64 = if digits == "100" {
+        100.0
+    } else if digits.len() > 2 && digits.starts_with("99") {
+        format!("99.{}", &digits[2..]).parse().ok()?
+    } else if digits.len() <= 2 && !digits.starts_with('0') {
+        digits.parse().ok()?
+    } else {
+        return None;
+    };
+    (percent > 0.0 && percent <= 100.0).then_some(percent / 100.0)
 }
 
 /// `YYYY-MM-DD` with a plausible month and day.

@@ -23,6 +23,27 @@ pub struct Model {
     pub domains: Vec<Domain>,
     pub components: Vec<Component>,
     pub flows: Vec<Flow>,
+    /// Requests per second entering the system; None when the model states no load.
+    pub traffic: Option<Traffic>,
+    pub objectives: GlobalObjectives,
+}
+
+/// The load entering the system, split over flows by their shares.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Traffic {
+    /// Mean arrival rate (requests per second).
+    pub rate: Spanned<f64>,
+    /// Peak arrival rate (requests per second), from a rate or a factor of the mean.
+    pub peak: Spanned<f64>,
+    /// Growth of the traffic per year as a fraction (0.4 = +40% a year).
+    pub growth: Option<Spanned<f64>>,
+}
+
+/// Objectives that hold for the whole system rather than one flow.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct GlobalObjectives {
+    /// Highest utilization any component may reach at peak load.
+    pub headroom: Option<Spanned<f64>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -102,6 +123,52 @@ pub struct Component {
     pub cost: Cost,
     pub calls: Vec<Call>,
     pub waivers: Vec<Waiver>,
+    /// The component's own service time per request (its calls come on top).
+    pub latency: Option<Spanned<LatencySpec>>,
+    /// Requests one replica serves at once.
+    pub workers: Option<Spanned<u32>>,
+    /// Highest request rate one replica sustains (requests per second).
+    pub max_rate: Option<Spanned<f64>>,
+    /// Most requests one replica holds in flight (connection or thread pool).
+    pub connections: Option<Spanned<u32>>,
+    /// Share of requests that fail transiently (maskable by retries).
+    pub error_rate: Option<Spanned<f64>>,
+}
+
+/// A service-time distribution as declared, in seconds.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LatencySpec {
+    /// Lognormal fitted through the median and the 99th percentile.
+    LognormalPercentiles {
+        p50: f64,
+        p99: f64,
+    },
+    LognormalMoments {
+        mean: f64,
+        cv: f64,
+    },
+    Exponential {
+        mean: f64,
+    },
+    Constant {
+        value: f64,
+    },
+    Gamma {
+        shape: f64,
+        mean: f64,
+    },
+    Erlang {
+        k: u32,
+        mean: f64,
+    },
+    Weibull {
+        shape: f64,
+        scale: f64,
+    },
+    /// Measured percentiles: (probability, seconds), increasing in both.
+    Percentiles {
+        points: Vec<(f64, f64)>,
+    },
 }
 
 /// Active-passive redundancy: one replica serves, the others wait to take over.
@@ -143,6 +210,104 @@ pub struct Call {
     /// A soft call's failure degrades the response but never fails the request.
     pub soft: bool,
     pub target: CallTarget,
+    /// Calls made per request, one after another (each with its own retries).
+    pub count: Spanned<u32>,
+    /// Shards of the target called at once per request.
+    pub fanout: Option<Fanout>,
+    /// Share of requests that make the call (e.g. a cache miss ratio); None = always.
+    pub probability: Option<Spanned<f64>>,
+    /// Time after which one attempt is abandoned (and retried, if retries remain).
+    pub timeout: Option<Spanned<f64>>,
+    /// Extra attempts after a failed one (total tries = 1 + retries).
+    pub retries: Option<Spanned<u32>>,
+    /// Wait before the first retry; it doubles before each further retry.
+    pub backoff: Option<Spanned<f64>>,
+    /// Send a second request when the first has not answered after this long.
+    pub hedge: Option<Spanned<f64>>,
+    /// The network hop of one attempt (a round trip).
+    pub network: Option<Network>,
+}
+
+/// A call to `shards` shards of one target at once: the caller waits for all of
+/// them, or for `quorum` of them (latency: the slowest, or the k-th fastest).
+/// Availability counts the target once (its replicas model its failures).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fanout {
+    pub shards: Spanned<u32>,
+    pub quorum: Option<Spanned<u32>>,
+}
+
+/// The round trip a call adds, as declared.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Network {
+    /// Round-trip time of one attempt, in seconds.
+    pub rtt_s: f64,
+    /// Declared distance (km), when given: the physical floor of the round trip.
+    pub distance_km: Option<Spanned<f64>>,
+    /// Span of the declared value (`rtt`, `distance` or `network`).
+    pub span: Span,
+    pub source: NetworkSource,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NetworkSource {
+    /// `rtt` given.
+    Rtt,
+    /// `distance` given without `rtt`: the speed-of-light floor in fibre.
+    Distance,
+    /// One of the documented defaults (`same-zone`, `cross-zone`, `cross-region`).
+    Default(NetworkClass),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NetworkClass {
+    SameZone,
+    CrossZone,
+    CrossRegion,
+}
+
+impl NetworkClass {
+    pub const ALL: [(&'static str, NetworkClass); 3] = [
+        ("same-zone", NetworkClass::SameZone),
+        ("cross-zone", NetworkClass::CrossZone),
+        ("cross-region", NetworkClass::CrossRegion),
+    ];
+
+    /// Documented default round trips (docs/model.md, "Network").
+    pub fn default_rtt_s(self) -> f64 {
+        match self {
+            NetworkClass::SameZone => 0.000_5,
+            NetworkClass::CrossZone => 0.002,
+            NetworkClass::CrossRegion => 0.070,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::ALL.iter().find(|(_, c)| *c == self).map_or("", |(n, _)| n)
+    }
+}
+
+impl Call {
+    /// Total attempts per call (1 + retries).
+    pub fn tries(&self) -> u32 {
+        1 + self.retries.as_ref().map_or(0, |r| r.value)
+    }
+
+    /// Share of requests that make the call.
+    pub fn share(&self) -> f64 {
+        self.probability.as_ref().map_or(1.0, |p| p.value)
+    }
+
+    /// Shards called at once (1 without `fanout`).
+    pub fn shards(&self) -> u32 {
+        self.fanout.as_ref().map_or(1, |f| f.shards.value)
+    }
+
+    /// Requests each target receives per request of the caller, before retries:
+    /// count × probability × shards.
+    pub fn per_request(&self) -> f64 {
+        f64::from(self.count.value) * self.share() * f64::from(self.shards())
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -177,6 +342,19 @@ pub struct Flow {
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Objective {
     pub availability: Option<Spanned<Level>>,
+    /// Latency percentiles the flow must meet: (percentile as a probability, seconds).
+    pub latency: Vec<LatencyObjective>,
+    /// Request rate the flow must sustain (requests per second).
+    pub throughput: Option<Spanned<f64>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LatencyObjective {
+    /// The percentile as a probability (0.99 for p99).
+    pub quantile: f64,
+    /// Its name as written (`p99`).
+    pub name: String,
+    pub limit: Spanned<f64>,
 }
 
 /// A probability and its complement, each exact from the input text (so a 99.999%

@@ -131,6 +131,58 @@ pub fn parse_money_per_month(text: &str) -> Result<f64, String> {
     Ok(value * MONTH / p)
 }
 
+/// Speed of light in optical fibre (refractive index ≈ 1.47), km per second.
+pub const FIBRE_KM_PER_S: f64 = 204_000.0;
+
+/// The physical floor of a round trip over `distance_km` of fibre, in seconds.
+pub fn rtt_floor_s(distance_km: f64) -> f64 {
+    2.0 * distance_km.max(0.0) / FIBRE_KM_PER_S
+}
+
+/// A distance in km from "5570km" or "5570 km".
+pub fn parse_distance_km(text: &str) -> Result<f64, String> {
+    const HELP: &str = "a distance such as 5570km";
+    let Some((value, unit)) = split_number(text) else {
+        return Err(format!("`{text}` is not {HELP}"));
+    };
+    if unit != "km" {
+        return Err(format!("`{text}` needs the unit km: write {HELP}"));
+    }
+    if value < 0.0 {
+        return Err(format!("a distance cannot be negative (`{text}`)"));
+    }
+    Ok(value)
+}
+
+/// A multiplier such as "3x" (at least 1).
+pub fn parse_factor(text: &str) -> Result<f64, String> {
+    let Some((value, unit)) = split_number(text) else {
+        return Err(format!("`{text}` is not a factor such as 3x"));
+    };
+    if unit != "x" {
+        return Err(format!("`{text}` is not a factor such as 3x"));
+    }
+    if value < 1.0 {
+        return Err(format!("a peak factor below 1x (`{text}`) would put the peak under the mean"));
+    }
+    Ok(value)
+}
+
+/// A non-negative fraction that may exceed 1: "40%", "150%/y", "0.4".
+pub fn parse_fraction(text: &str) -> Result<f64, String> {
+    let trimmed = text.trim();
+    let trimmed = trimmed.strip_suffix("/y").unwrap_or(trimmed).trim();
+    let (number, scale) = match trimmed.strip_suffix('%') {
+        Some(n) => (n.trim(), 0.01),
+        None => (trimmed, 1.0),
+    };
+    match number.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v * scale),
+        Ok(_) => Err(format!("`{text}` must not be negative")),
+        Err(_) => Err(format!("`{text}` is not a percentage such as 40%")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,5 +215,20 @@ mod tests {
         assert!((parse_money_per_month("0.096/h").unwrap() - 70.08).abs() < 1e-9);
         assert_eq!(parse_money_per_month("70.08/mo").unwrap(), 70.08);
         assert!(parse_money_per_month("70").is_err());
+    }
+
+    #[test]
+    fn distances_factors_fractions() {
+        assert_eq!(parse_distance_km("5570km").unwrap(), 5570.0);
+        assert!(parse_distance_km("5570").is_err());
+        assert!(parse_distance_km("5570mi").is_err());
+        // London ↔ New York, 5,570 km: RTT floor ≈ 54.6 ms.
+        assert!((rtt_floor_s(5570.0) - 0.0546).abs() < 0.0005);
+        assert_eq!(parse_factor("3x").unwrap(), 3.0);
+        assert!(parse_factor("0.5x").is_err());
+        assert!(parse_factor("3").is_err());
+        assert!((parse_fraction("40%").unwrap() - 0.4).abs() < 1e-15);
+        assert!((parse_fraction("150%/y").unwrap() - 1.5).abs() < 1e-15);
+        assert!(parse_fraction("-5%").is_err());
     }
 }
