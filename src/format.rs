@@ -36,6 +36,31 @@ fn trim_zeros(text: &str, keep: usize) -> String {
     format!("{int}.{frac}")
 }
 
+/// A request rate per second with thousands separated ("1,200/s", "0.35/s").
+pub fn rate(per_second: f64) -> String {
+    if !per_second.is_finite() {
+        return "n/a".into();
+    }
+    if per_second >= 100.0 {
+        let whole = per_second.round() as u64;
+        let digits = whole.to_string();
+        let mut grouped = String::new();
+        for (i, ch) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                grouped.push(',');
+            }
+            grouped.push(ch);
+        }
+        format!("{grouped}/s")
+    } else if per_second >= 1.0 || per_second == 0.0 {
+        format!("{}/s", significant(per_second, 3))
+    } else if per_second * 60.0 >= 1.0 {
+        format!("{}/min", significant(per_second * 60.0, 3))
+    } else {
+        format!("{}/h", significant(per_second * 3600.0, 3))
+    }
+}
+
 /// A duration in the most readable unit ("4.3 min", "26.3 s", "8.8 h").
 pub fn duration(seconds: f64) -> String {
     if !seconds.is_finite() {
@@ -72,7 +97,7 @@ pub fn money(currency: &str, amount: f64) -> String {
     let digits = whole.abs().to_string();
     let mut grouped = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(ch);

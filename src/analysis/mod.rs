@@ -1,5 +1,6 @@
 //! The numbers: availability (exact, over unique basic events: see `circuit`),
-//! importance, cut sets and the what-if evaluations the checks need.
+//! importance, cut sets and the what-if evaluations the checks need; load,
+//! queueing and latency (`load`, on `distribution`, `grid` and `queueing`).
 
 pub mod availability;
 pub mod circuit;
@@ -8,6 +9,7 @@ pub mod distribution;
 pub mod domains;
 pub mod gates;
 pub mod grid;
+pub mod load;
 pub mod prob;
 pub mod queueing;
 pub mod redundancy;
@@ -17,14 +19,20 @@ use crate::model::{Model, quantity::YEAR};
 use availability::{Compiled, EvalOptions};
 use cutsets::CutSet;
 use domains::DomainAssumptions;
+use load::{LoadModel, LoadOptions, LoadReport};
 use redundancy::{Assumptions, UnitModel};
 
 pub use prob::Prob;
 
 #[derive(Clone, Debug)]
 pub struct FlowReport {
+    /// P(a request succeeds): the structure function holds AND the request survives
+    /// transient errors and timeouts after retries (DESIGN §3.1).
     pub availability: f64,
     pub unavailability: f64,
+    /// The share of requests lost to transient errors and timeouts with everything
+    /// up (0 when the model declares none).
+    pub transient_unavailability: f64,
     pub downtime_per_window_s: f64,
     pub downtime_per_year_s: f64,
     /// Downtime the objective allows per window (the error budget), if it has one.
@@ -66,13 +74,24 @@ pub struct ComponentReport {
 pub struct Report {
     pub flows: Vec<FlowReport>,
     pub components: Vec<ComponentReport>,
+    /// Load, capacity and latency; None when the model states no traffic, latency or
+    /// latency objective.
+    pub load: Option<LoadReport>,
     /// Upper bound on the absolute error from pruned domain states (0 = exact).
     pub dropped_mass: f64,
 }
 
-/// Unavailability of one flow under `options` (used by fix searches).
+/// Structural unavailability of one flow under `options` (used by fix searches);
+/// combine it with the flow's transient losses through [`with_transient`].
 pub fn flow_unavailability(compiled: &Compiled, model: &Model, flow: usize, options: EvalOptions) -> f64 {
     compiled.evaluate(model, options).flows[flow].prob.down
+}
+
+/// P(request fails) when the structure fails with probability `structural` and an
+/// answering system still loses `transient` of requests; both terms non-negative,
+/// so near-1 availabilities keep their digits.
+pub fn with_transient(structural: f64, transient: f64) -> f64 {
+    Prob { up: 1.0 - structural, down: structural }.and(Prob::from_down(transient)).down
 }
 
 pub fn nines(unavailability: f64) -> f64 {
@@ -80,6 +99,12 @@ pub fn nines(unavailability: f64) -> f64 {
 }
 
 pub fn analyze(model: &Model, compiled: &Compiled) -> Report {
+    let loads = LoadModel::new(model);
+    let load = loads.is_relevant().then(|| loads.evaluate(&LoadOptions::default()));
+    let transient: Vec<f64> = match &load {
+        Some(l) => l.flows.iter().map(|f| (1.0 - f.transient_success).clamp(0.0, 1.0)).collect(),
+        None => vec![0.0; model.flows.len()],
+    };
     let main = compiled.evaluate(model, EvalOptions { importance: true, ..Default::default() });
     let independent = compiled.evaluate(
         model,
@@ -138,12 +163,14 @@ pub fn analyze(model: &Model, compiled: &Compiled) -> Report {
         .iter()
         .enumerate()
         .map(|(f, flow)| {
-            let u = flow.prob.down;
+            let t = transient[f];
+            let combined = flow.prob.and(Prob::from_down(t));
+            let u = combined.down;
             let frequency = match (flow.unit_frequency, domain_frequency[f]) {
                 (Some(a), Some(b)) => Some(a + b),
                 _ => None,
             };
-            let independent_u = independent.flows[f].prob.down;
+            let independent_u = with_transient(independent.flows[f].prob.down, t);
             let mut missing = missing_mttr[f].clone();
             missing.extend(
                 model
@@ -159,8 +186,9 @@ pub fn analyze(model: &Model, compiled: &Compiled) -> Report {
             );
             let cuts = cutsets::flow_cuts(model, compiled, f);
             FlowReport {
-                availability: flow.prob.up,
+                availability: combined.up,
                 unavailability: u,
+                transient_unavailability: t,
                 downtime_per_window_s: u * model.system.window_s,
                 downtime_per_year_s: u * YEAR,
                 budget_per_window_s: model.flows[f]
@@ -172,10 +200,10 @@ pub fn analyze(model: &Model, compiled: &Compiled) -> Report {
                 outages_per_year: frequency.map(|nu| nu * YEAR),
                 mean_outage_s: frequency.filter(|&nu| nu > 0.0).map(|nu| u / nu),
                 missing_mttr: missing,
-                change_unavailability: (u - no_changes.flows[f].prob.down).max(0.0),
+                change_unavailability: (u - with_transient(no_changes.flows[f].prob.down, t)).max(0.0),
                 independent_unavailability: independent_u,
                 correlation_delta_nines: finite_delta(nines(independent_u), nines(u)),
-                ceiling_unavailability: ceiling.flows[f].prob.down,
+                ceiling_unavailability: with_transient(ceiling.flows[f].prob.down, t),
                 birnbaum: flow.birnbaum.clone(),
                 improvement: flow.improvement.clone(),
                 spofs: cuts.spofs,
@@ -194,7 +222,7 @@ pub fn analyze(model: &Model, compiled: &Compiled) -> Report {
             ComponentReport { availability: state.prob.up, unavailability: state.prob.down, importance }
         })
         .collect();
-    Report { flows, components, dropped_mass: main.dropped_mass }
+    Report { flows, components, load, dropped_mass: main.dropped_mass }
 }
 
 fn finite_delta(a: f64, b: f64) -> f64 {

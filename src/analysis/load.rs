@@ -1,0 +1,981 @@
+//! Load, capacity and latency of every component and flow, with everything up
+//! (DESIGN §3.2): arrival rates through the call graph (visits × retry
+//! amplification), utilization and queueing per component, and each flow's
+//! end-to-end latency distribution composed on a grid (never by adding
+//! percentiles).
+//!
+//! Arrival rates depend on retries, retries on timeouts, timeouts on latency and
+//! latency on load, so the two are solved together by fixed-point iteration; without
+//! timeouts the first pass is already exact.
+
+use std::collections::HashMap;
+
+use petgraph::algo::toposort;
+
+use crate::graph;
+use crate::model::{Call, CallTarget, ComponentId, LatencySpec, Model};
+
+use super::distribution::ServiceTime;
+use super::grid::{DEFAULT_BINS, Grid};
+use super::queueing::{self, MMc, WaitLaw};
+
+/// The two load levels every latency is reported at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Mean,
+    Peak,
+}
+
+/// Most fixed-point passes between load and timeouts.
+const MAX_PASSES: usize = 12;
+/// Relative change in every arrival rate below which the fixed point has converged.
+const CONVERGED: f64 = 1e-9;
+
+/// Worst-case retry amplification (every attempt failing, tries multiplied along the
+/// deepest path) above which `capacity/retry-amplification` is reported.
+pub const RETRY_AMPLIFICATION_LIMIT: f64 = 10.0;
+
+/// The declared service time of every component as a distribution.
+pub fn service_time(spec: &LatencySpec) -> Result<ServiceTime, String> {
+    match spec {
+        LatencySpec::LognormalPercentiles { p50, p99 } => ServiceTime::lognormal_from_p50_p99(*p50, *p99),
+        LatencySpec::LognormalMoments { mean, cv } => ServiceTime::lognormal_from_mean_cv(*mean, *cv),
+        LatencySpec::Exponential { mean } => ServiceTime::exponential(*mean),
+        LatencySpec::Constant { value } => ServiceTime::constant(*value),
+        LatencySpec::Gamma { shape, mean } => ServiceTime::gamma(*shape, *mean),
+        LatencySpec::Erlang { k, mean } => ServiceTime::erlang(*k, *mean),
+        LatencySpec::Weibull { shape, scale } => ServiceTime::weibull(*shape, *scale),
+        LatencySpec::Percentiles { points } => ServiceTime::table(points.clone()),
+    }
+}
+
+/// Percentiles of a latency distribution; `None` when unbounded (a saturated queue).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Percentiles {
+    pub mean: Option<f64>,
+    pub p50: Option<f64>,
+    pub p90: Option<f64>,
+    pub p95: Option<f64>,
+    pub p99: Option<f64>,
+    pub p999: Option<f64>,
+    pub p9999: Option<f64>,
+}
+
+impl Percentiles {
+    fn of(grid: &Grid) -> Percentiles {
+        let q = |p: f64| Some(grid.quantile(p)).filter(|t| t.is_finite());
+        Percentiles {
+            mean: bounded(grid).then(|| grid.mean()).filter(|m| m.is_finite()),
+            p50: q(0.5),
+            p90: q(0.9),
+            p95: q(0.95),
+            p99: q(0.99),
+            p999: q(0.999),
+            p9999: q(0.9999),
+        }
+    }
+
+    /// The percentile for a probability that objectives can name.
+    pub fn at(&self, quantile: f64) -> Option<f64> {
+        const EPS: f64 = 1e-12;
+        [(0.5, self.p50), (0.9, self.p90), (0.95, self.p95), (0.99, self.p99), (0.999, self.p999), (0.9999, self.p9999)]
+            .into_iter()
+            .find(|(q, _)| (q - quantile).abs() < EPS)
+            .and_then(|(_, v)| v)
+    }
+}
+
+/// How a component's queue was solved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueueModel {
+    /// No capacity declared: requests never wait.
+    None,
+    /// M/M/c with exponential service: exact.
+    Exact,
+    /// G/G/c by Allen–Cunneen (non-exponential service, or `max_rate`): approximate.
+    Approximate,
+}
+
+/// Load and queueing of one component at one load level.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ComponentLevel {
+    /// Requests per second arriving (all flows, retries and hedges included).
+    pub arrival_rate: f64,
+    /// λ·E[S]/c; None when the component declares no capacity.
+    pub utilization: Option<f64>,
+    /// Mean time a request spends in the component including its calls (Little's
+    /// law: in-flight = arrival rate × this); None when unbounded.
+    pub mean_response_s: Option<f64>,
+    /// Requests in flight at the component, all replicas (λ × W).
+    pub in_flight: Option<f64>,
+    /// Mean wait in the queue before service.
+    pub mean_wait_s: Option<f64>,
+    /// The component's response time (own time and calls), everything up.
+    pub response: Percentiles,
+}
+
+impl ComponentLevel {
+    pub fn saturated(&self) -> bool {
+        self.utilization.is_some_and(|u| u >= 1.0)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ComponentLoad {
+    pub mean: ComponentLevel,
+    pub peak: ComponentLevel,
+    /// Servers (replicas × workers, or replicas for `max_rate`); None without capacity.
+    pub servers: Option<u64>,
+    /// Mean service time used for utilization (E[S], or 1/max_rate).
+    pub mean_service_s: Option<f64>,
+    pub queue: QueueModel,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlowLoad {
+    /// Requests per second of this flow at mean and peak.
+    pub rate: f64,
+    pub peak_rate: f64,
+    pub mean: Percentiles,
+    pub peak: Percentiles,
+    /// P(a request gets an answer) with everything up: transient errors and
+    /// timeouts left after retries.
+    pub transient_success: f64,
+    /// The latency floor set by the network alone (service times zero).
+    pub network_floor_s: f64,
+    /// Highest rate of this flow before a component on its path saturates, with
+    /// the other flows at their mean; None when no component on it has capacity.
+    pub max_rate: Option<Bottleneck>,
+    /// Worst-case amplification of one request at the deepest layer (all tries fail).
+    pub worst_amplification: (f64, ComponentId),
+    /// Where the mean latency goes, largest first (at mean load).
+    pub budget: Vec<Contribution>,
+}
+
+/// The component that limits a flow's throughput.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bottleneck {
+    /// Highest request rate of the flow (per second).
+    pub rate: f64,
+    pub component: ComponentId,
+    /// Requests reaching the component per request of the flow.
+    pub visits: f64,
+    /// Requests per second reaching it from the other flows (at their mean).
+    pub others: f64,
+}
+
+impl FlowLoad {
+    pub fn at(&self, level: Level) -> &Percentiles {
+        match level {
+            Level::Mean => &self.mean,
+            Level::Peak => &self.peak,
+        }
+    }
+}
+
+impl ComponentLoad {
+    pub fn at(&self, level: Level) -> &ComponentLevel {
+        match level {
+            Level::Mean => &self.mean,
+            Level::Peak => &self.peak,
+        }
+    }
+}
+
+/// One part of a flow's latency budget: a component's own time (queueing and
+/// service) weighted by how often it is on the critical path, plus the tail its
+/// callers wait for beyond its mean (fan-out maxima, retries); or the network.
+/// The parts add up to the flow's mean latency.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Contribution {
+    /// None for the network round trips.
+    pub component: Option<ComponentId>,
+    /// Seconds of the flow's mean latency spent here.
+    pub mean_s: f64,
+    /// Of which waiting in the queue.
+    pub wait_s: f64,
+    /// Of which the time calls into it cost beyond its mean: waiting for the slowest
+    /// shard of a fan-out or member of a group, failed tries and backoffs.
+    pub tail_s: f64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoadReport {
+    pub components: Vec<ComponentLoad>,
+    pub flows: Vec<FlowLoad>,
+    /// Components some flow reaches that declare no latency (their own time is 0).
+    pub without_latency: Vec<ComponentId>,
+    /// Whether the load/timeout fixed point converged within [`MAX_PASSES`].
+    pub converged: bool,
+    /// Whether the model states traffic (without it utilizations are unknown and
+    /// latency is that of an idle system).
+    pub has_traffic: bool,
+}
+
+/// What one evaluation may change (fix searches try more replicas or workers).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LoadOptions {
+    /// Replicas per component to use instead of the declared ones.
+    pub replicas: HashMap<ComponentId, u32>,
+    /// Make every call of this component run in parallel (a what-if for the help line).
+    pub parallel_calls: Option<ComponentId>,
+    /// Compute only this level (the other is a copy of it): fix searches need one.
+    pub only: Option<Level>,
+    /// Hedge call `.1` of component `.0` after `.2` seconds (a what-if for the help line).
+    pub hedge: Option<(ComponentId, usize, f64)>,
+}
+
+/// The model prepared once for load and latency evaluation.
+pub struct LoadModel<'m> {
+    model: &'m Model,
+    service: Vec<Option<ServiceTime>>,
+    service_grid: Vec<Option<Grid>>,
+    /// Callers before callees.
+    top_down: Vec<ComponentId>,
+    /// Flows' rates at mean and peak.
+    rates: Vec<(f64, f64)>,
+}
+
+/// Per-call state of one fixed-point pass: P(one attempt fails) and the share of
+/// attempts that trigger a hedge.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Attempt {
+    fail: f64,
+    hedged: f64,
+}
+
+/// Key of one call target inside the model: (caller, call index, target index).
+type CallKey = (ComponentId, usize, usize);
+
+impl<'m> LoadModel<'m> {
+    pub fn new(model: &'m Model) -> LoadModel<'m> {
+        let service: Vec<Option<ServiceTime>> =
+            model.components.iter().map(|c| c.latency.as_ref().and_then(|l| service_time(&l.value).ok())).collect();
+        let service_grid = service.iter().map(|s| s.as_ref().map(|s| Grid::from_service(s, DEFAULT_BINS))).collect();
+        let call_graph = graph::call_graph(model);
+        let top_down = toposort(&call_graph, None).unwrap_or_default().into_iter().map(|n| call_graph[n]).collect();
+        let weights = model.flow_weights();
+        let rates = match &model.traffic {
+            Some(t) => weights.iter().map(|w| (t.rate.value * w, t.peak.value * w)).collect(),
+            None => vec![(0.0, 0.0); model.flows.len()],
+        };
+        LoadModel { model, service, service_grid, top_down, rates }
+    }
+
+    /// Whether the model says anything about load or latency.
+    pub fn is_relevant(&self) -> bool {
+        self.model.traffic.is_some()
+            || self.model.components.iter().any(|c| c.latency.is_some())
+            || self.model.flows.iter().any(|f| !f.objective.latency.is_empty() || f.objective.throughput.is_some())
+    }
+
+    pub fn evaluate(&self, options: &LoadOptions) -> LoadReport {
+        let model = self.model;
+        let n = model.components.len();
+        let (mean, peak) = match options.only {
+            Some(level) => {
+                let solved = self.solve(level, options);
+                (solved.clone(), solved)
+            }
+            None => (self.solve(Level::Mean, options), self.solve(Level::Peak, options)),
+        };
+        let components = (0..n)
+            .map(|c| {
+                let (servers, mean_service, queue) = self.capacity(c, options);
+                ComponentLoad {
+                    mean: mean.levels[c].clone(),
+                    peak: peak.levels[c].clone(),
+                    servers,
+                    mean_service_s: mean_service,
+                    queue,
+                }
+            })
+            .collect::<Vec<_>>();
+        let flows = model
+            .flows
+            .iter()
+            .enumerate()
+            .map(|(f, flow)| {
+                let entry = flow.entry.value;
+                FlowLoad {
+                    rate: self.rates[f].0,
+                    peak_rate: self.rates[f].1,
+                    mean: Percentiles::of(&mean.response[entry]),
+                    peak: Percentiles::of(&peak.response[entry]),
+                    transient_success: mean.success[entry],
+                    network_floor_s: self.network_floor(entry, &mut HashMap::new()),
+                    max_rate: self.max_rate(f, &mean, &components),
+                    worst_amplification: self.worst_amplification(entry),
+                    budget: self.budget(entry, &mean),
+                }
+            })
+            .collect();
+        let mut reached = vec![false; n];
+        for flow in &model.flows {
+            for c in graph::reachable(model, flow.entry.value) {
+                reached[c] = true;
+            }
+        }
+        let without_latency = (0..n).filter(|&c| reached[c] && model.components[c].latency.is_none()).collect();
+        LoadReport {
+            components,
+            flows,
+            without_latency,
+            converged: mean.converged && peak.converged,
+            has_traffic: model.traffic.is_some(),
+        }
+    }
+
+    fn replicas(&self, c: ComponentId, options: &LoadOptions) -> u32 {
+        options.replicas.get(&c).copied().unwrap_or(self.model.components[c].replicas.value)
+    }
+
+    /// (servers, mean service time, queue model) of component `c`.
+    fn capacity(&self, c: ComponentId, options: &LoadOptions) -> (Option<u64>, Option<f64>, QueueModel) {
+        let component = &self.model.components[c];
+        let replicas = u64::from(self.replicas(c, options));
+        match (&component.workers, &component.max_rate, &self.service[c]) {
+            (Some(w), _, Some(s)) => {
+                let model = if s.is_exponential() { QueueModel::Exact } else { QueueModel::Approximate };
+                (Some(replicas * u64::from(w.value)), Some(s.mean()), model)
+            }
+            (None, Some(rate), _) => (Some(replicas), Some(1.0 / rate.value), QueueModel::Approximate),
+            _ => (None, self.service[c].as_ref().map(ServiceTime::mean), QueueModel::None),
+        }
+    }
+
+    /// The waiting-time law of `c` at `lambda`; Err(utilization) when saturated.
+    fn wait_law(&self, c: ComponentId, lambda: f64, options: &LoadOptions) -> Result<Option<WaitLaw>, f64> {
+        let (servers, mean_service, queue) = self.capacity(c, options);
+        let (Some(servers), Some(mean_service)) = (servers, mean_service) else { return Ok(None) };
+        if lambda <= 0.0 {
+            return Ok(None);
+        }
+        let utilization = lambda * mean_service / servers as f64;
+        if utilization >= 1.0 {
+            return Err(utilization);
+        }
+        match queue {
+            QueueModel::Exact => match MMc::new(lambda, 1.0 / mean_service, servers) {
+                Ok(q) => Ok(Some(queueing::mmc_wait_law(&q))),
+                Err(u) => Err(u.utilization),
+            },
+            _ => {
+                // `max_rate` without a distribution: exponential service at that rate.
+                let cs2 = self.service[c]
+                    .as_ref()
+                    .filter(|_| self.model.components[c].workers.is_some())
+                    .map_or(1.0, ServiceTime::cv2);
+                queueing::gg_wait_law(lambda, mean_service, servers, 1.0, cs2).map(Some).ok_or(utilization)
+            }
+        }
+    }
+
+    /// Arrival rates, latencies and success ratios at one level, iterated to the
+    /// fixed point between load and timeouts.
+    fn solve(&self, level: Level, options: &LoadOptions) -> Solved {
+        let mut attempts: HashMap<CallKey, Attempt> = HashMap::new();
+        let mut previous: Option<Vec<f64>> = None;
+        let mut converged = false;
+        let mut solved = None;
+        for previous_passes in 0..MAX_PASSES {
+            let arrival = self.arrival_rates(level, &attempts);
+            let pass = self.compose(&arrival, options);
+            let done = previous.as_ref().is_some_and(|p| {
+                p.iter().zip(&arrival).all(|(a, b)| (a - b).abs() <= CONVERGED * a.abs().max(b.abs()).max(1e-300))
+            });
+            attempts = pass.attempts.clone();
+            previous = Some(arrival);
+            solved = Some(pass);
+            // Without timeouts or hedges, tries do not depend on load: the second pass
+            // (which sees the first pass's error ratios) is exact.
+            if done || (previous_passes > 0 && !self.has_timeouts_or_hedges(options)) {
+                converged = true;
+                break;
+            }
+        }
+        let mut solved = solved.unwrap_or_else(|| self.compose(&vec![0.0; self.model.components.len()], options));
+        solved.converged = converged;
+        solved
+    }
+
+    fn has_timeouts_or_hedges(&self, options: &LoadOptions) -> bool {
+        options.hedge.is_some()
+            || self
+                .model
+                .components
+                .iter()
+                .flat_map(|c| &c.calls)
+                .any(|call| call.timeout.is_some() || call.hedge.is_some())
+    }
+
+    /// Requests per second at every component: each flow's rate times the visits
+    /// of one request (count × probability × expected attempts × hedges, layers
+    /// multiplied; a fallback is visited when the call before it fails).
+    fn arrival_rates(&self, level: Level, attempts: &HashMap<CallKey, Attempt>) -> Vec<f64> {
+        let n = self.model.components.len();
+        let mut rate = vec![0.0; n];
+        for (f, flow) in self.model.flows.iter().enumerate() {
+            let flow_rate = match level {
+                Level::Mean => self.rates[f].0,
+                Level::Peak => self.rates[f].1,
+            };
+            let mut visits = vec![0.0; n];
+            visits[flow.entry.value] = 1.0;
+            for &c in &self.top_down {
+                if visits[c] == 0.0 {
+                    continue;
+                }
+                for (i, call) in self.model.components[c].calls.iter().enumerate() {
+                    let per_request = visits[c] * call.per_request();
+                    let tries = call.tries();
+                    let mut reaching = per_request;
+                    for (t, target) in call.targets().into_iter().enumerate() {
+                        let a = attempts.get(&(c, i, t)).copied().unwrap_or_default();
+                        let expected = queueing::expected_attempts(a.fail, tries) * (1.0 + a.hedged);
+                        visits[target.value] += reaching * expected;
+                        if matches!(call.target, CallTarget::Single { .. }) {
+                            // The next alternative is tried when this one failed every try.
+                            reaching *= a.fail.powi(tries as i32);
+                        }
+                    }
+                }
+            }
+            for (total, v) in rate.iter_mut().zip(&visits) {
+                *total += flow_rate * v;
+            }
+        }
+        rate
+    }
+
+    /// Composes latencies bottom-up at the given arrival rates.
+    fn compose(&self, arrival: &[f64], options: &LoadOptions) -> Solved {
+        let n = self.model.components.len();
+        let mut done = Done {
+            response: vec![Grid::point(0.0); n],
+            success: vec![1.0; n],
+            attempts: HashMap::new(),
+            call_mean: HashMap::new(),
+        };
+        let mut levels = Vec::with_capacity(n);
+        for &c in self.top_down.iter().rev() {
+            let component = &self.model.components[c];
+            let lambda = arrival[c];
+            let (own, utilization, mean_wait) = match self.wait_law(c, lambda, options) {
+                Err(u) => (unbounded(), Some(u), None),
+                Ok(law) => {
+                    let service = self.service_grid[c].clone().unwrap_or_else(|| Grid::point(0.0));
+                    let (servers, mean_service, _) = self.capacity(c, options);
+                    let utilization = match (servers, mean_service) {
+                        (Some(s), Some(m)) => Some(lambda * m / s as f64),
+                        _ => None,
+                    };
+                    match law {
+                        Some(law) => (wait_grid(&law).sum(&service), utilization, Some(law.mean_wait)),
+                        None => (service, utilization, Some(0.0)),
+                    }
+                }
+            };
+            let mut total = own;
+            let mut ok = 1.0 - component.error_rate.as_ref().map_or(0.0, |e| e.value);
+            let sequential: Vec<(usize, &Call)> = component.calls.iter().enumerate().collect();
+            if options.parallel_calls == Some(c) && sequential.len() > 1 {
+                // What-if: every call of `c` issued at once; the request waits for all.
+                let mut parts = Vec::new();
+                for &(i, call) in &sequential {
+                    let outcome = self.call((c, i), call, &mut done, options);
+                    if !call.soft {
+                        ok *= outcome.success;
+                    }
+                    done.call_mean.insert((c, i), outcome.time.mean());
+                    parts.push(outcome.time);
+                }
+                total = total.sum(&Grid::max_of(&parts));
+            } else {
+                for &(i, call) in &sequential {
+                    let outcome = self.call((c, i), call, &mut done, options);
+                    if !call.soft {
+                        ok *= outcome.success;
+                    }
+                    done.call_mean.insert((c, i), outcome.time.mean());
+                    total = total.sum(&outcome.time);
+                }
+            }
+            let mean_response = bounded(&total).then(|| total.mean()).filter(|m| m.is_finite());
+            levels.push((
+                c,
+                ComponentLevel {
+                    arrival_rate: lambda,
+                    utilization,
+                    mean_response_s: mean_response,
+                    in_flight: mean_response.map(|w| queueing::littles_law_in_flight(lambda, w)),
+                    mean_wait_s: mean_wait,
+                    response: Percentiles::of(&total),
+                },
+            ));
+            done.response[c] = total;
+            done.success[c] = ok.clamp(0.0, 1.0);
+        }
+        levels.sort_by_key(|(c, _)| *c);
+        Solved {
+            response: done.response,
+            success: done.success,
+            levels: levels.into_iter().map(|(_, l)| l).collect(),
+            attempts: done.attempts,
+            call_mean: done.call_mean,
+            converged: true,
+        }
+    }
+
+    /// Time and success of one call (count, probability, fallbacks, parallel group).
+    fn call(
+        &self,
+        (caller, index): (ComponentId, usize),
+        call: &Call,
+        done: &mut Done,
+        options: &LoadOptions,
+    ) -> Outcome {
+        let Done { response, success, attempts, .. } = done;
+        let hedge = match options.hedge {
+            Some((c, i, delay)) if c == caller && i == index => Some(delay),
+            _ => call.hedge.as_ref().map(|h| h.value),
+        };
+        let mut attempt = |t: usize, target: ComponentId| {
+            let outcome = self.attempts(call, hedge, &response[target], success[target]);
+            attempts.insert((caller, index, t), Attempt { fail: outcome.fail, hedged: outcome.hedged });
+            outcome
+        };
+        let single = match &call.target {
+            CallTarget::Single { to, .. } if call.fanout.is_some() => {
+                let shards = call.shards() as usize;
+                let k = call.fanout.as_ref().and_then(|f| f.quorum.as_ref()).map_or(shards, |q| q.value as usize);
+                let one = attempt(0, to.value);
+                let copies = vec![one.on_success.clone(); shards];
+                Outcome { time: Grid::order_statistic(&copies, k), success: at_least(k, &vec![one.success; shards]) }
+            }
+            CallTarget::Single { to, fallback } => {
+                let primary = attempt(0, to.value);
+                // Alternatives in order: each is reached when all before it failed.
+                let mut branches: Vec<(f64, Grid)> = vec![(primary.success, primary.on_success.clone())];
+                let mut failed_time = primary.on_failure.clone();
+                let mut reach = 1.0 - primary.success;
+                let mut total_success = primary.success;
+                for (t, alternative) in fallback.iter().enumerate() {
+                    let alt = attempt(t + 1, alternative.value);
+                    branches.push((reach * alt.success, failed_time.sum(&alt.on_success)));
+                    total_success += reach * alt.success;
+                    failed_time = failed_time.sum(&alt.on_failure);
+                    reach *= 1.0 - alt.success;
+                }
+                if call.soft {
+                    // A soft call costs its time whatever its outcome.
+                    branches.push((reach, failed_time));
+                }
+                Outcome { time: mixture(branches), success: total_success }
+            }
+            CallTarget::Parallel { to, quorum } => {
+                let members: Vec<AttemptOutcome> =
+                    to.iter().enumerate().map(|(t, target)| attempt(t, target.value)).collect();
+                let times: Vec<Grid> = members.iter().map(|m| m.on_success.clone()).collect();
+                let successes: Vec<f64> = members.iter().map(|m| m.success).collect();
+                match quorum {
+                    Some(k) => Outcome {
+                        time: Grid::order_statistic(&times, k.value as usize),
+                        success: at_least(k.value as usize, &successes),
+                    },
+                    None => Outcome { time: Grid::max_of(&times), success: successes.iter().product() },
+                }
+            }
+        };
+        let repeated = if call.count.value > 1 {
+            Outcome { time: single.time.sum_n(call.count.value), success: single.success.powi(call.count.value as i32) }
+        } else {
+            single
+        };
+        match &call.probability {
+            Some(p) if p.value < 1.0 => Outcome {
+                time: mixture(vec![(1.0 - p.value, Grid::point(0.0)), (p.value, repeated.time)]),
+                success: 1.0 - p.value + p.value * repeated.success,
+            },
+            _ => repeated,
+        }
+    }
+
+    /// One target called with the call's network hop, hedge, timeout and retries.
+    fn attempts(&self, call: &Call, hedge: Option<f64>, response: &Grid, target_success: f64) -> AttemptOutcome {
+        let rtt = call.network.as_ref().map_or(0.0, |n| n.rtt_s);
+        let mut one = if rtt > 0.0 { response.shift(rtt) } else { response.clone() };
+        let mut hedged = 0.0;
+        if let Some(d) = hedge {
+            hedged = one.sf(d);
+            one = one.hedge(d);
+        }
+        let error = 1.0 - target_success;
+        // One attempt: (P(fail), time when it fails, time when it succeeds).
+        let (fail, fail_time, ok_time) = match &call.timeout {
+            Some(tau) => {
+                let (in_time, late) = one.truncate_at(tau.value);
+                let fail = late + (1.0 - late) * error;
+                let fail_time = if fail > 0.0 {
+                    mixture(vec![(late, Grid::point(tau.value)), ((1.0 - late) * error, in_time.clone())])
+                } else {
+                    Grid::point(tau.value)
+                };
+                (fail, fail_time, in_time)
+            }
+            None => (error, one.clone(), one),
+        };
+        let tries = call.tries();
+        let backoff = call.backoff.as_ref().map_or(0.0, |b| b.value);
+        // j failed tries then a success: Σ failed times + backoffs (doubling) + success.
+        let mut branches = Vec::with_capacity(tries as usize);
+        let mut failed = Grid::point(0.0);
+        let mut waited = 0.0;
+        for j in 0..tries {
+            if j > 0 {
+                failed = failed.sum(&fail_time);
+                waited += backoff * 2f64.powi(j as i32 - 1);
+            }
+            let weight = fail.powi(j as i32) * (1.0 - fail);
+            if weight > 0.0 {
+                branches.push((weight, failed.shift(waited).sum(&ok_time)));
+            }
+        }
+        let all_fail = fail.powi(tries as i32);
+        let on_failure = failed.sum(&fail_time).shift(waited);
+        AttemptOutcome {
+            success: 1.0 - all_fail,
+            on_success: if branches.is_empty() { on_failure.clone() } else { mixture(branches) },
+            on_failure,
+            fail,
+            hedged,
+        }
+    }
+
+    /// The round trips on the fastest successful path (service times zero).
+    fn network_floor(&self, c: ComponentId, memo: &mut HashMap<ComponentId, f64>) -> f64 {
+        if let Some(&f) = memo.get(&c) {
+            return f;
+        }
+        let mut total = 0.0;
+        for call in &self.model.components[c].calls {
+            if call.soft || call.share() < 1.0 {
+                continue;
+            }
+            let rtt = call.network.as_ref().map_or(0.0, |n| n.rtt_s);
+            let floor = match &call.target {
+                CallTarget::Single { to, .. } => rtt + self.network_floor(to.value, memo),
+                CallTarget::Parallel { to, quorum } => {
+                    let mut floors: Vec<f64> = to.iter().map(|t| rtt + self.network_floor(t.value, memo)).collect();
+                    floors.sort_by(f64::total_cmp);
+                    let k = quorum.as_ref().map_or(floors.len(), |q| q.value as usize);
+                    floors.get(k.saturating_sub(1)).copied().unwrap_or(0.0)
+                }
+            };
+            total += f64::from(call.count.value) * floor;
+        }
+        memo.insert(c, total);
+        total
+    }
+
+    /// Highest rate of flow `f` before some component saturates, others at mean.
+    fn max_rate(&self, f: usize, mean: &Solved, components: &[ComponentLoad]) -> Option<Bottleneck> {
+        let flow_rate = self.rates[f].0;
+        // Visits per request of this flow alone, with the retry state of the mean solution.
+        let mut visits = vec![0.0; self.model.components.len()];
+        visits[self.model.flows[f].entry.value] = 1.0;
+        for &c in &self.top_down {
+            if visits[c] == 0.0 {
+                continue;
+            }
+            for (i, call) in self.model.components[c].calls.iter().enumerate() {
+                let per_request = visits[c] * call.per_request();
+                let mut reaching = per_request;
+                for (t, target) in call.targets().into_iter().enumerate() {
+                    let a = mean.attempts.get(&(c, i, t)).copied().unwrap_or_default();
+                    visits[target.value] +=
+                        reaching * queueing::expected_attempts(a.fail, call.tries()) * (1.0 + a.hedged);
+                    if matches!(call.target, CallTarget::Single { .. }) {
+                        reaching *= a.fail.powi(call.tries() as i32);
+                    }
+                }
+            }
+        }
+        let mut best: Option<Bottleneck> = None;
+        for (c, load) in components.iter().enumerate() {
+            let (Some(servers), Some(service)) = (load.servers, load.mean_service_s) else { continue };
+            if visits[c] <= 0.0 {
+                continue;
+            }
+            let capacity = servers as f64 / service;
+            let others = (load.mean.arrival_rate - flow_rate * visits[c]).max(0.0);
+            let limit = ((capacity - others) / visits[c]).max(0.0);
+            if best.as_ref().is_none_or(|b| limit < b.rate) {
+                best = Some(Bottleneck { rate: limit, component: c, visits: visits[c], others });
+            }
+        }
+        best
+    }
+
+    /// The mean latency of a request from `entry` split over the components on its
+    /// critical path: each component's mean own time (wait + service) times its
+    /// expected visits on the critical path. Sequential calls are all on it; in a
+    /// parallel group, a member counts with the probability that it is the one the
+    /// group waits for (the slowest, or the k-th fastest for a quorum).
+    fn budget(&self, entry: ComponentId, solved: &Solved) -> Vec<Contribution> {
+        let n = self.model.components.len();
+        let mut weight = vec![0.0; n];
+        let mut tail = vec![0.0; n];
+        weight[entry] = 1.0;
+        let mut network = 0.0;
+        let mean_of = |c: ComponentId| solved.levels[c].mean_response_s.unwrap_or(0.0);
+        for &c in &self.top_down {
+            let w = weight[c];
+            if w == 0.0 {
+                continue;
+            }
+            for (i, call) in self.model.components[c].calls.iter().enumerate() {
+                let per_call = f64::from(call.count.value) * call.share();
+                let rtt = call.network.as_ref().map_or(0.0, |n| n.rtt_s);
+                let tries = |t: usize| {
+                    let a = solved.attempts.get(&(c, i, t)).copied().unwrap_or_default();
+                    (queueing::expected_attempts(a.fail, call.tries()), a.fail.powi(call.tries() as i32))
+                };
+                // Expected critical visits of each target per call of `c`.
+                let mut visits: Vec<(ComponentId, f64)> = Vec::new();
+                match &call.target {
+                    CallTarget::Single { to, fallback } => {
+                        let mut reaching = per_call;
+                        for (t, target) in std::iter::once(to).chain(fallback).enumerate() {
+                            let (expected, all_fail) = tries(t);
+                            visits.push((target.value, reaching * expected));
+                            reaching *= all_fail;
+                        }
+                    }
+                    CallTarget::Parallel { to, quorum } => {
+                        let times: Vec<&Grid> = to.iter().map(|t| &solved.response[t.value]).collect();
+                        let k = quorum.as_ref().map_or(to.len(), |q| q.value as usize);
+                        let critical = criticality(&times, k);
+                        for (t, target) in to.iter().enumerate() {
+                            visits.push((target.value, per_call * critical[t] * tries(t).0));
+                        }
+                    }
+                }
+                let hops: f64 = visits.iter().map(|(_, v)| v * rtt).sum();
+                let critical_time: f64 = visits.iter().map(|&(t, v)| v * mean_of(t)).sum();
+                // What the call costs beyond its critical targets' mean times and round
+                // trips: waiting for the slowest of a fan-out, failed tries, backoffs.
+                let call_mean = solved.call_mean.get(&(c, i)).copied().unwrap_or(0.0);
+                let excess = call_mean - critical_time - hops;
+                network += w * hops;
+                for &(t, v) in &visits {
+                    weight[t] += w * v;
+                }
+                if excess > 0.0
+                    && let Some(&(first, _)) = visits.first()
+                {
+                    tail[first] += w * excess;
+                }
+            }
+        }
+        let mut budget: Vec<Contribution> = (0..n)
+            .filter(|&c| weight[c] > 0.0)
+            .map(|c| {
+                let wait = solved.levels[c].mean_wait_s.unwrap_or(0.0);
+                let service = self.service[c].as_ref().map_or(0.0, ServiceTime::mean);
+                Contribution {
+                    component: Some(c),
+                    mean_s: weight[c] * (wait + service) + tail[c],
+                    wait_s: weight[c] * wait,
+                    tail_s: tail[c],
+                }
+            })
+            .filter(|b| b.mean_s > 0.0)
+            .collect();
+        if network > 0.0 {
+            budget.push(Contribution { component: None, mean_s: network, wait_s: 0.0, tail_s: 0.0 });
+        }
+        budget.sort_by(|a, b| b.mean_s.total_cmp(&a.mean_s).then(a.component.cmp(&b.component)));
+        budget
+    }
+
+    /// Attempts per call reaching the deepest component when every attempt fails:
+    /// the product of tries along the path (the retry storm a full outage causes).
+    fn worst_amplification(&self, entry: ComponentId) -> (f64, ComponentId) {
+        let n = self.model.components.len();
+        let mut factor = vec![0.0f64; n];
+        factor[entry] = 1.0;
+        for &c in &self.top_down {
+            if factor[c] == 0.0 {
+                continue;
+            }
+            for call in &self.model.components[c].calls {
+                for target in call.targets() {
+                    let f = factor[c] * f64::from(call.tries());
+                    factor[target.value] = factor[target.value].max(f);
+                }
+            }
+        }
+        let (c, f) = factor
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))
+            .map_or((entry, 1.0), |(c, f)| (c, *f));
+        (f, c)
+    }
+}
+
+#[derive(Clone)]
+struct Solved {
+    response: Vec<Grid>,
+    success: Vec<f64>,
+    levels: Vec<ComponentLevel>,
+    attempts: HashMap<CallKey, Attempt>,
+    call_mean: HashMap<(ComponentId, usize), f64>,
+    converged: bool,
+}
+
+/// What the bottom-up pass has computed so far: response times and success
+/// ratios of the components below, and the per-try state of every call.
+struct Done {
+    response: Vec<Grid>,
+    success: Vec<f64>,
+    attempts: HashMap<CallKey, Attempt>,
+    /// Mean time of each call (caller, call index), for the latency budget.
+    call_mean: HashMap<(ComponentId, usize), f64>,
+}
+
+struct Outcome {
+    time: Grid,
+    success: f64,
+}
+
+struct AttemptOutcome {
+    /// P(some try succeeds).
+    success: f64,
+    /// Time until the answer, given that some try succeeds.
+    on_success: Grid,
+    /// Time spent when every try fails.
+    on_failure: Grid,
+    /// P(one try fails).
+    fail: f64,
+    /// Share of tries that send a hedge request.
+    hedged: f64,
+}
+
+/// Mass past a grid's end above which its mean is reported as unbounded: grids keep
+/// far less than this (an upper bound of what they trimmed), a saturated queue all of it.
+const UNBOUNDED_MASS: f64 = 1e-6;
+
+fn bounded(grid: &Grid) -> bool {
+    grid.beyond <= UNBOUNDED_MASS
+}
+
+/// A latency that never ends (a saturated queue): all mass beyond any grid.
+fn unbounded() -> Grid {
+    Grid { step: 1.0, mass: vec![0.0], beyond: 1.0 }
+}
+
+fn wait_grid(law: &WaitLaw) -> Grid {
+    if law.p_wait <= 0.0 || law.mean_wait <= 0.0 {
+        return Grid::point(0.0);
+    }
+    let tail = ServiceTime::exponential(law.mean_wait / law.p_wait)
+        .map(|s| Grid::from_service(&s, DEFAULT_BINS))
+        .unwrap_or_else(|_| Grid::point(0.0));
+    mixture(vec![(1.0 - law.p_wait, Grid::point(0.0)), (law.p_wait, tail)])
+}
+
+/// A mixture with weights normalised to 1 (zero-weight branches dropped).
+fn mixture(branches: Vec<(f64, Grid)>) -> Grid {
+    let total: f64 = branches.iter().map(|(w, _)| w.max(0.0)).sum();
+    if total <= 0.0 {
+        return branches.into_iter().next().map_or_else(|| Grid::point(0.0), |(_, g)| g);
+    }
+    let parts: Vec<(f64, Grid)> = branches.into_iter().filter(|(w, _)| *w > 0.0).map(|(w, g)| (w / total, g)).collect();
+    if parts.len() == 1 {
+        return parts.into_iter().next().map_or_else(|| Grid::point(0.0), |(_, g)| g);
+    }
+    Grid::mixture(&parts)
+}
+
+/// For each of independent times, the probability that it is the k-th smallest
+/// (the one a quorum of k, or with k = n the whole group, waits for), from the grids:
+/// Σ_t P(T_i = t) · P(exactly k − 1 of the others ≤ t), on a common set of points.
+fn criticality(times: &[&Grid], k: usize) -> Vec<f64> {
+    let n = times.len();
+    if n <= 1 {
+        return vec![1.0; n];
+    }
+    const POINTS: usize = 2048;
+    let end = times.iter().map(|g| g.end()).fold(0.0, f64::max);
+    if end <= 0.0 {
+        return vec![1.0 / n as f64; n];
+    }
+    let step = end / (POINTS - 1) as f64;
+    // Mass of each member in each common cell, and its CDF at each cell's end.
+    let cells: Vec<Vec<f64>> = times.iter().map(|g| on_points(g, step, POINTS)).collect();
+    let cdfs: Vec<Vec<f64>> = cells
+        .iter()
+        .map(|m| {
+            let mut acc = 0.0;
+            m.iter()
+                .map(|x| {
+                    acc += x;
+                    acc
+                })
+                .collect()
+        })
+        .collect();
+    let mut weights = vec![0.0; n];
+    let mut others = Vec::with_capacity(n);
+    for j in 0..POINTS {
+        for i in 0..n {
+            let m = cells[i][j];
+            if m <= 0.0 {
+                continue;
+            }
+            others.clear();
+            // Others at the same point count half as ≤ (ties split evenly).
+            others.extend((0..n).filter(|&o| o != i).map(|o| cdfs[o][j] - 0.5 * cells[o][j]));
+            weights[i] += m * exactly(k - 1, &others);
+        }
+    }
+    let total: f64 = weights.iter().sum();
+    if total > 0.0 { weights.iter().map(|w| w / total).collect() } else { vec![1.0 / n as f64; n] }
+}
+
+/// A grid's mass moved onto `points` cells of width `step` (nearest cell).
+fn on_points(grid: &Grid, step: f64, points: usize) -> Vec<f64> {
+    let mut out = vec![0.0; points];
+    for (i, &m) in grid.mass.iter().enumerate() {
+        let j = ((i as f64 * grid.step / step).round() as usize).min(points - 1);
+        out[j] += m;
+    }
+    out
+}
+
+/// P(exactly k of independent events).
+fn exactly(k: usize, probabilities: &[f64]) -> f64 {
+    if k == probabilities.len() {
+        return probabilities.iter().product();
+    }
+    if k == 0 {
+        return probabilities.iter().map(|p| 1.0 - p).product();
+    }
+    (at_least(k, probabilities) - at_least(k + 1, probabilities)).max(0.0)
+}
+
+/// P(at least k of independent events with the given probabilities).
+fn at_least(k: usize, probabilities: &[f64]) -> f64 {
+    let mut pmf = vec![0.0; probabilities.len() + 1];
+    pmf[0] = 1.0;
+    for (i, &p) in probabilities.iter().enumerate() {
+        for j in (0..=i + 1).rev() {
+            let stay = if j <= i { pmf[j] * (1.0 - p) } else { 0.0 };
+            let step = if j > 0 { pmf[j - 1] * p } else { 0.0 };
+            pmf[j] = stay + step;
+        }
+    }
+    pmf.get(k..).map_or(0.0, |t| t.iter().sum())
+}
