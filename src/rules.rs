@@ -43,6 +43,67 @@ thing you can remove); their effect appears in the correlation delta.",
         waivable: true,
     },
     Rule {
+        id: "slo/latency",
+        summary: "a flow's latency percentile is above its objective",
+        explanation: "End-to-end latency is a distribution composed through the call graph on a grid \
+(sequential calls convolve, parallel groups take the maximum, quorums the k-th fastest, \
+retries and timeouts mix, hedges take the minimum, network hops shift) — never a sum of \
+percentiles. Objectives are checked at peak load when the model states traffic (at no load \
+otherwise), with everything up. The finding names the largest part of the latency budget and \
+the help line gives the best computed fix among: more replicas of the component that queues \
+most, a hedge on a fan-out call, or one component's calls issued in parallel.",
+        waivable: true,
+    },
+    Rule {
+        id: "slo/throughput",
+        summary: "a flow cannot sustain its throughput objective",
+        explanation: "The highest rate of the flow is where the first component on its path reaches \
+100% utilization (other flows at their mean). The finding names that bottleneck and the help \
+line gives the replicas it needs.",
+        waivable: true,
+    },
+    Rule {
+        id: "capacity/saturated",
+        summary: "a component receives more work than it can do",
+        explanation: "Utilization ρ = λ·E[S] / (replicas × workers), or λ / (replicas × max_rate). At \
+ρ ≥ 1 the queue grows without bound: latency is unbounded (it is reported as such, never as a \
+number). The help line gives the replicas that bring it under 100% (or under the headroom \
+objective).",
+        waivable: true,
+    },
+    Rule {
+        id: "capacity/headroom",
+        summary: "a component is busier at peak than the headroom objective allows",
+        explanation: "`objectives.headroom` is the highest utilization any component may reach at peak \
+load. Above it, a traffic spike or the loss of a replica tips the component into saturation.",
+        waivable: true,
+    },
+    Rule {
+        id: "capacity/pool",
+        summary: "a connection or thread pool is smaller than the requests in flight",
+        explanation: "Little's law: requests in flight = arrival rate × time in the component (its own \
+time and its calls). When that exceeds `connections` per replica at peak, requests queue for a \
+connection or are refused.",
+        waivable: true,
+    },
+    Rule {
+        id: "capacity/retry-amplification",
+        summary: "retries at several layers multiply into a retry storm",
+        explanation: "When a deep dependency fails, every layer retries: attempts multiply (3 tries at \
+each of 3 layers = 27 attempts per request). The finding fires when the worst case at the \
+deepest component exceeds 10 attempts per request. Retry at one layer, or use a retry budget.",
+        waivable: true,
+    },
+    Rule {
+        id: "physics/latency-floor",
+        summary: "a latency below what the speed of light allows",
+        explanation: "Light in optical fibre covers about 204,000 km/s, so a round trip over d km takes \
+at least 2d / 204,000 km/s (London–New York, 5,570 km: 54.6 ms). A declared `rtt` below the \
+floor of its declared `distance`, or a latency objective below the round trips its flow must \
+make, cannot be met by any design.",
+        waivable: false,
+    },
+    Rule {
         id: "waiver/expired",
         summary: "a waiver's expiry date has passed",
         explanation: "The waiver no longer applies, so the finding it covered is reported again. Renew \

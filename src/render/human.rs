@@ -7,9 +7,10 @@ use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 
 use crate::Checked;
 use crate::analysis::cutsets::{CutSet, CutUnit};
+use crate::analysis::load::{ComponentLoad, Level, LoadReport, QueueModel};
 use crate::check;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::format::{duration, percent, significant};
+use crate::format::{duration, percent, rate, significant};
 use crate::model::Model;
 use crate::source::SourceFile;
 
@@ -177,6 +178,9 @@ fn summary(checked: &Checked) -> String {
             let _ = writeln!(out, "  likeliest double failures: {}", names.join("; "));
         }
     }
+    if let Some(load) = &report.load {
+        out.push_str(&load_summary(model, load));
+    }
     if report.dropped_mass > 0.0 {
         let _ = writeln!(
             out,
@@ -186,6 +190,125 @@ fn summary(checked: &Checked) -> String {
     }
     let _ = writeln!(out, "\n{}", counts_line(findings));
     out
+}
+
+/// Latency per flow at mean and peak, the latency budget, and how busy each
+/// component is.
+fn load_summary(model: &Model, load: &LoadReport) -> String {
+    let mut out = String::new();
+    let traffic = model.traffic.as_ref().map_or("no traffic stated: latency of an idle system".to_string(), |t| {
+        format!("traffic {} mean, {} peak", rate(t.rate.value), rate(t.peak.value))
+    });
+    let _ = writeln!(out, "\nlatency per flow (everything up; {traffic}; composed exactly on a grid)");
+    let headers = ["flow", "load", "p50", "p90", "p99", "p99.9", "objective"];
+    let mut rows = Vec::new();
+    for (flow, l) in model.flows.iter().zip(&load.flows) {
+        let levels: &[(Level, &str)] =
+            if load.has_traffic { &[(Level::Mean, "mean"), (Level::Peak, "peak")] } else { &[(Level::Mean, "idle")] };
+        for &(level, name) in levels {
+            let p = l.at(level);
+            let objective = flow
+                .objective
+                .latency
+                .iter()
+                .map(|o| {
+                    let mark = match p.at(o.quantile) {
+                        Some(v) if v <= o.limit.value => "✓",
+                        _ => "✗",
+                    };
+                    format!("{} ≤ {} {mark}", o.name, duration(o.limit.value))
+                })
+                .collect::<Vec<_>>();
+            let show_objective = level == Level::Peak || !load.has_traffic;
+            rows.push(vec![
+                if level == Level::Mean { flow.name.clone() } else { String::new() },
+                format!("{name} {}", rate(if level == Level::Mean { l.rate } else { l.peak_rate })),
+                latency(p.p50),
+                latency(p.p90),
+                latency(p.p99),
+                latency(p.p999),
+                if show_objective && !objective.is_empty() { objective.join(", ") } else { String::new() },
+            ]);
+        }
+    }
+    out.push_str(&table(&headers, &rows));
+    for (flow, l) in model.flows.iter().zip(&load.flows) {
+        let total: f64 = l.budget.iter().map(|b| b.mean_s).sum();
+        if total <= 0.0 {
+            continue;
+        }
+        let parts: Vec<String> = l
+            .budget
+            .iter()
+            .take(5)
+            .map(|b| {
+                let name = b.component.map_or("network".to_string(), |c| model.components[c].name.clone());
+                let mut detail = vec![crate::format::percent_diff(b.mean_s / total)];
+                if b.wait_s >= 0.05 * b.mean_s && b.wait_s > 0.0 {
+                    detail.push(format!("{} queueing", duration(b.wait_s)));
+                }
+                if b.tail_s >= 0.05 * b.mean_s && b.tail_s > 0.0 {
+                    detail.push(format!("{} fan-out/retry tail", duration(b.tail_s)));
+                }
+                format!("{name} {} ({})", duration(b.mean_s), detail.join(", "))
+            })
+            .collect();
+        let _ = writeln!(out, "  {} budget (mean {}): {}", flow.name, duration(total), parts.join(", "));
+        if l.transient_success < 1.0 {
+            let _ = writeln!(
+                out,
+                "  {}: transient errors and timeouts left after retries lose {} of requests",
+                flow.name,
+                crate::format::percent_diff(1.0 - l.transient_success)
+            );
+        }
+    }
+    let busy: Vec<(usize, &ComponentLoad)> =
+        load.components.iter().enumerate().filter(|(_, c)| c.mean.utilization.is_some()).collect();
+    if !busy.is_empty() {
+        let _ = writeln!(out, "\ncapacity (utilization = arrivals × service time / (replicas × workers))");
+        let headers = ["component", "arrivals", "at peak", "utilization", "at peak", "in flight", "queue"];
+        let rows: Vec<Vec<String>> = busy
+            .iter()
+            .map(|(c, l)| {
+                vec![
+                    model.components[*c].name.clone(),
+                    rate(l.mean.arrival_rate),
+                    rate(l.peak.arrival_rate),
+                    utilization(l.mean.utilization),
+                    utilization(l.peak.utilization),
+                    l.mean.in_flight.map_or("∞".into(), |x| significant(x, 3)),
+                    match l.queue {
+                        QueueModel::Exact => "M/M/c exact".into(),
+                        QueueModel::Approximate => "G/G/c approx.".into(),
+                        QueueModel::None => "—".into(),
+                    },
+                ]
+            })
+            .collect();
+        out.push_str(&table(&headers, &rows));
+    }
+    if !load.without_latency.is_empty() {
+        let names: Vec<String> = load.without_latency.iter().map(|&c| model.components[c].name.clone()).collect();
+        let _ = writeln!(out, "  no `latency` declared (counted as 0): {}", list(&names, 6));
+    }
+    if !load.converged {
+        let _ =
+            writeln!(out, "  note: load and timeouts did not settle to a fixed point; figures are from the last pass");
+    }
+    out
+}
+
+fn latency(value: Option<f64>) -> String {
+    value.map_or("∞".into(), duration)
+}
+
+fn utilization(value: Option<f64>) -> String {
+    match value {
+        Some(u) if u >= 1.0 => format!("{} ✗", crate::format::percent_diff(u)),
+        Some(u) => crate::format::percent_diff(u),
+        None => "—".into(),
+    }
 }
 
 /// The first `max` names, then how many more.

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::Checked;
+use crate::analysis::load::QueueModel;
 use crate::check;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::SourceFile;
@@ -55,6 +56,43 @@ struct Flow {
     single_points_of_failure: Vec<String>,
     order_two_cut_sets: Vec<Vec<String>>,
     importance: Vec<Importance>,
+    /// Share of requests lost to transient errors and timeouts (included in `unavailability`).
+    transient_unavailability: f64,
+    /// Null when the model states neither traffic nor latency.
+    latency: Option<FlowLatency>,
+}
+
+#[derive(Serialize)]
+struct Percentiles {
+    /// Null when unbounded (a saturated component).
+    mean_s: Option<f64>,
+    p50_s: Option<f64>,
+    p90_s: Option<f64>,
+    p99_s: Option<f64>,
+    p999_s: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct FlowLatency {
+    rate_per_s: f64,
+    peak_rate_per_s: f64,
+    #[serde(flatten)]
+    mean: Percentiles,
+    peak: Percentiles,
+    network_floor_s: f64,
+    max_rate_per_s: Option<f64>,
+    bottleneck: Option<String>,
+    worst_retry_amplification: f64,
+    budget: Vec<BudgetPart>,
+}
+
+#[derive(Serialize)]
+struct BudgetPart {
+    /// A component name, or null for the network round trips.
+    component: Option<String>,
+    mean_s: f64,
+    wait_s: f64,
+    tail_s: f64,
 }
 
 #[derive(Serialize)]
@@ -72,6 +110,16 @@ struct Component {
     availability: f64,
     unavailability: f64,
     importance: f64,
+    /// Requests per second arriving (null without traffic).
+    arrival_rate_per_s: Option<f64>,
+    arrival_rate_peak_per_s: Option<f64>,
+    /// Null when the component declares no capacity (`workers` or `max_rate`).
+    utilization: Option<f64>,
+    utilization_peak: Option<f64>,
+    /// Little's law: requests in flight at mean load, all replicas.
+    in_flight: Option<f64>,
+    /// "exact" (M/M/c), "approximate" (G/G/c) or null (no queue).
+    queue_model: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -140,6 +188,10 @@ fn summary(findings: &[Diagnostic]) -> Summary {
     }
 }
 
+fn percentiles(p: &crate::analysis::load::Percentiles) -> Percentiles {
+    Percentiles { mean_s: p.mean, p50_s: p.p50, p90_s: p.p90, p99_s: p.p99, p999_s: p.p999 }
+}
+
 fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
 }
@@ -150,7 +202,8 @@ pub fn report(source: &SourceFile, checked: &Checked) -> String {
         .flows
         .iter()
         .zip(&report.flows)
-        .map(|(flow, r)| {
+        .enumerate()
+        .map(|(f, (flow, r))| {
             let mut importance: Vec<Importance> = (0..model.components.len())
                 .filter(|&c| r.birnbaum[c] > 0.0)
                 .map(|c| Importance {
@@ -192,6 +245,30 @@ pub fn report(source: &SourceFile, checked: &Checked) -> String {
                 single_points_of_failure: r.spofs.iter().flat_map(cut_names).collect(),
                 order_two_cut_sets: r.order_two.iter().map(cut_names).collect(),
                 importance,
+                transient_unavailability: r.transient_unavailability,
+                latency: report.load.as_ref().map(|load| {
+                    let l = &load.flows[f];
+                    FlowLatency {
+                        rate_per_s: l.rate,
+                        peak_rate_per_s: l.peak_rate,
+                        mean: percentiles(&l.mean),
+                        peak: percentiles(&l.peak),
+                        network_floor_s: l.network_floor_s,
+                        max_rate_per_s: l.max_rate.as_ref().map(|b| b.rate),
+                        bottleneck: l.max_rate.as_ref().map(|b| model.components[b.component].name.clone()),
+                        worst_retry_amplification: l.worst_amplification.0,
+                        budget: l
+                            .budget
+                            .iter()
+                            .map(|b| BudgetPart {
+                                component: b.component.map(|c| model.components[c].name.clone()),
+                                mean_s: b.mean_s,
+                                wait_s: b.wait_s,
+                                tail_s: b.tail_s,
+                            })
+                            .collect(),
+                    }
+                }),
             }
         })
         .collect();
@@ -199,13 +276,28 @@ pub fn report(source: &SourceFile, checked: &Checked) -> String {
         .components
         .iter()
         .zip(&report.components)
-        .map(|(c, r)| Component {
-            name: c.name.clone(),
-            replicas: c.replicas.value,
-            min_healthy: c.min_healthy.value,
-            availability: r.availability,
-            unavailability: r.unavailability,
-            importance: r.importance,
+        .enumerate()
+        .map(|(i, (c, r))| {
+            let load = report.load.as_ref().map(|l| &l.components[i]);
+            let traffic = report.load.as_ref().is_some_and(|l| l.has_traffic);
+            Component {
+                name: c.name.clone(),
+                replicas: c.replicas.value,
+                min_healthy: c.min_healthy.value,
+                availability: r.availability,
+                unavailability: r.unavailability,
+                importance: r.importance,
+                arrival_rate_per_s: load.filter(|_| traffic).map(|l| l.mean.arrival_rate),
+                arrival_rate_peak_per_s: load.filter(|_| traffic).map(|l| l.peak.arrival_rate),
+                utilization: load.and_then(|l| l.mean.utilization).filter(|_| traffic),
+                utilization_peak: load.and_then(|l| l.peak.utilization).filter(|_| traffic),
+                in_flight: load.and_then(|l| l.mean.in_flight).filter(|_| traffic),
+                queue_model: load.and_then(|l| match l.queue {
+                    QueueModel::Exact => Some("exact"),
+                    QueueModel::Approximate => Some("approximate"),
+                    QueueModel::None => None,
+                }),
+            }
         })
         .collect();
     let output = Output {
