@@ -1,0 +1,369 @@
+//! Load and latency through the whole pipeline (YAML → model → analysis), pinned to
+//! closed forms and published queueing cases, plus a seeded Monte Carlo of the
+//! request semantics (timeouts, retries, hedges, fan-out).
+
+use ninecheck::analysis::load::{Level, LoadReport};
+use ninecheck::source::SourceFile;
+use ninecheck::{Checked, check_source};
+
+fn check(yaml: &str) -> Checked {
+    let source = SourceFile::new("test.yaml", yaml);
+    match check_source(&source, "2026-12-03") {
+        Ok(checked) => checked,
+        Err(d) => panic!("model rejected: {}", ninecheck::render::human::diagnostics(&source, &d, false)),
+    }
+}
+
+fn load(checked: &Checked) -> &LoadReport {
+    checked.report.load.as_ref().expect("the model states load")
+}
+
+fn rel(actual: f64, expected: f64, tol: f64) {
+    assert!(
+        ((actual - expected) / expected).abs() <= tol,
+        "{actual} differs from {expected} by more than {tol} relative"
+    );
+}
+
+fn rules(checked: &Checked) -> Vec<&'static str> {
+    checked.findings.iter().filter(|d| d.waived.is_none()).map(|d| d.rule).collect()
+}
+
+/// Q-01b through the pipeline: M/M/4, λ = 0.35/min, mean service 10 min.
+#[test]
+fn q_01b_mmc_response_percentiles_end_to_end() {
+    let c = check(
+        "traffic: {rate: 0.35/min}\n\
+         components:\n  bank: {availability: 100%, replicas: 1, workers: 4, latency: {exponential: {mean: 10min}}}\n\
+         flows:\n  visit: {entry: bank}\n",
+    );
+    let l = load(&c);
+    let p = &l.flows[0].mean;
+    rel(p.p50.unwrap(), 18.980 * 60.0, 1e-3);
+    rel(p.p90.unwrap(), 53.383 * 60.0, 1e-3);
+    rel(p.p99.unwrap(), 99.843 * 60.0, 1e-3);
+    let bank = &l.components[0].mean;
+    rel(bank.utilization.unwrap(), 0.875, 1e-12);
+    // Q-01: mean response 24.7572 min; Q-14: L = λW = 8.665.
+    rel(bank.mean_response_s.unwrap(), 24.7572 * 60.0, 1e-3);
+    rel(bank.in_flight.unwrap(), 8.665, 1e-3);
+}
+
+/// Q-02 through the pipeline: M/M/1, λ = 0.75/s, service 1 s.
+#[test]
+fn q_02_mm1_end_to_end() {
+    let c = check(
+        "traffic: {rate: 0.75/s}\n\
+         components:\n  server: {availability: 100%, workers: 1, latency: {exponential: {mean: 1s}}}\n\
+         flows:\n  open: {entry: server}\n",
+    );
+    let p = &load(&c).flows[0].mean;
+    rel(p.mean.unwrap(), 4.0, 2e-3);
+    rel(p.p50.unwrap(), 2.7726, 1e-3);
+    rel(p.p90.unwrap(), 9.2103, 1e-3);
+    rel(p.p99.unwrap(), 18.4207, 1e-3);
+    rel(p.p999.unwrap(), 27.6310, 2e-3);
+}
+
+/// Q-10b through the pipeline: a fan-out to 10 lognormal leaves (p50 10, p99 50).
+#[test]
+fn q_10b_fanout_end_to_end() {
+    let c = check(
+        "components:\n  root: {availability: 100%, calls: [{to: leaf, fanout: 10}]}\n\
+         \x20 leaf: {availability: 100%, latency: {p50: 10ms, p99: 50ms}}\n\
+         flows:\n  q: {entry: root}\n",
+    );
+    let p = &load(&c).flows[0].mean;
+    rel(p.p50.unwrap(), 0.028204, 2e-3);
+    rel(p.p99.unwrap(), 0.084739, 2e-3);
+}
+
+/// Q-13 through the pipeline: expected attempts (1 − p³)/(1 − p) reach the target.
+#[test]
+fn q_13_retry_amplification_end_to_end() {
+    for (error, attempts) in [("1%", 1.0101), ("50%", 1.75), ("90%", 2.71)] {
+        let c = check(&format!(
+            "traffic: {{rate: 100/s}}\n\
+             components:\n  a: {{availability: 100%, calls: [{{to: b, retries: 2}}]}}\n\
+             \x20 b: {{availability: 100%, error_rate: {error}}}\n\
+             flows:\n  f: {{entry: a}}\n"
+        ));
+        let l = load(&c);
+        rel(l.components[1].mean.arrival_rate, 100.0 * attempts, 1e-4);
+    }
+}
+
+/// Residual transient errors after retries are part of availability: p³ of requests fail.
+#[test]
+fn transient_errors_after_retries_reduce_availability() {
+    let c = check(
+        "traffic: {rate: 100/s}\n\
+         components:\n  a: {availability: 99.9%, calls: [{to: b, retries: 2}]}\n\
+         \x20 b: {availability: 100%, error_rate: 10%}\n\
+         flows:\n  f: {entry: a}\n",
+    );
+    let flow = &c.report.flows[0];
+    rel(flow.transient_unavailability, 1e-3, 1e-9);
+    // U = U_structure + A_structure · U_transient.
+    rel(flow.unavailability, 1e-3 + 0.999 * 1e-3, 1e-9);
+}
+
+/// Q-15: London ↔ New York over 5,570 km cannot answer in 50 ms.
+#[test]
+fn q_15_latency_floor_end_to_end() {
+    let c = check(
+        "components:\n  london: {availability: 100%, calls: [{to: newyork, distance: 5570km}]}\n\
+         \x20 newyork: {availability: 100%, latency: {constant: 1ms}}\n\
+         flows:\n  f: {entry: london, objective: {latency: {p50: 50ms}}}\n",
+    );
+    rel(load(&c).flows[0].network_floor_s, 0.0546, 5e-3);
+    assert_eq!(rules(&c), ["physics/latency-floor"]);
+    // A declared rtt under the floor of its declared distance is also reported.
+    let c = check(
+        "components:\n  london: {availability: 100%, calls: [{to: newyork, distance: 5570km, rtt: 40ms}]}\n\
+         \x20 newyork: {availability: 100%}\n\
+         flows:\n  f: {entry: london}\n",
+    );
+    assert_eq!(rules(&c), ["physics/latency-floor"]);
+}
+
+/// Q-05: an unstable queue is saturated, never a number.
+#[test]
+fn saturation_is_unbounded_not_a_number() {
+    let c = check(
+        "traffic: {rate: 10/s}\n\
+         components:\n  s: {availability: 100%, replicas: 1, workers: 3, latency: {exponential: {mean: 1s}}}\n\
+         flows:\n  f: {entry: s, objective: {latency: {p99: 5s}}}\n",
+    );
+    let l = load(&c);
+    assert!(l.components[0].mean.saturated());
+    assert_eq!(l.flows[0].mean.p99, None);
+    assert!(rules(&c).contains(&"capacity/saturated"));
+    assert!(rules(&c).contains(&"slo/latency"));
+    let help = c.findings.iter().find(|d| d.rule == "capacity/saturated").and_then(|d| d.help.clone()).unwrap();
+    // 10 Erlang over 3 workers per replica: 4 replicas (12 servers) bring it below 100%.
+    assert!(help.contains("1 → 4 replicas"), "{help}");
+}
+
+/// Little's law holds on every component of every example (L = λ·W).
+#[test]
+fn littles_law_on_every_component() {
+    for path in ["examples/search-fanout.yaml"] {
+        let text = std::fs::read_to_string(path).unwrap();
+        let c = check(&text);
+        for level in [Level::Mean, Level::Peak] {
+            for comp in &load(&c).components {
+                let l = comp.at(level);
+                if let (Some(w), Some(n)) = (l.mean_response_s, l.in_flight) {
+                    rel(n, l.arrival_rate * w, 1e-12);
+                }
+            }
+        }
+    }
+}
+
+mod monte_carlo {
+    //! A direct simulation of the request semantics documented in docs/latency.md:
+    //! the grid composition must agree within the simulation's confidence interval.
+
+    use rand::{RngExt, SeedableRng};
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    use super::*;
+
+    /// Standard normal by Box–Muller.
+    fn normal(rng: &mut Xoshiro256PlusPlus) -> f64 {
+        let u: f64 = rng.random::<f64>().max(f64::MIN_POSITIVE);
+        let v: f64 = rng.random();
+        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+    }
+
+    fn lognormal(rng: &mut Xoshiro256PlusPlus, p50: f64, p99: f64) -> f64 {
+        let sigma = (p99 / p50).ln() / 2.326_347_874_040_840_8;
+        p50 * (sigma * normal(rng)).exp()
+    }
+
+    /// The sample quantile and a ±4σ band from the binomial order-statistic bounds.
+    fn quantile_band(mut samples: Vec<f64>, p: f64) -> (f64, f64, f64) {
+        samples.sort_by(f64::total_cmp);
+        let n = samples.len() as f64;
+        let half = 4.0 * (p * (1.0 - p) * n).sqrt();
+        let at = |k: f64| samples[(k.clamp(0.0, n - 1.0)) as usize];
+        (at(p * n - half), at(p * n), at(p * n + half))
+    }
+
+    fn assert_within(name: &str, grid: f64, samples: Vec<f64>, p: f64) {
+        let (lo, mid, hi) = quantile_band(samples, p);
+        // The band covers sampling error; 0.3% covers the grid's resolution.
+        assert!(
+            grid >= lo * 0.997 && grid <= hi * 1.003,
+            "{name}: grid q{p} = {grid}, Monte Carlo {mid} in [{lo}, {hi}]"
+        );
+    }
+
+    /// Sequential calls, a timeout with two retries and backoff, and a hedged call.
+    #[test]
+    fn retries_timeouts_hedges_match_simulation() {
+        let c = check(
+            "components:\n\
+             \x20 front: {availability: 100%, latency: {p50: 2ms, p99: 10ms}, calls: [\n\
+             \x20   {to: slow, timeout: 30ms, retries: 2, backoff: 5ms},\n\
+             \x20   {to: fast, hedge: 8ms}]}\n\
+             \x20 slow: {availability: 100%, latency: {p50: 10ms, p99: 60ms}}\n\
+             \x20 fast: {availability: 100%, latency: {p50: 3ms, p99: 20ms}}\n\
+             flows:\n  f: {entry: front}\n",
+        );
+        let grid = load(&c).flows[0].mean;
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+        let mut samples = Vec::new();
+        let n = 400_000;
+        while samples.len() < n {
+            let mut t = lognormal(&mut rng, 0.002, 0.010);
+            // Up to 3 tries of `slow`, each abandoned at 30 ms; backoff 5 ms then 10 ms.
+            let mut answered = false;
+            for attempt in 0..3 {
+                let s = lognormal(&mut rng, 0.010, 0.060);
+                if s <= 0.030 {
+                    t += s;
+                    answered = true;
+                    break;
+                }
+                t += 0.030;
+                if attempt < 2 {
+                    t += 0.005 * f64::powi(2.0, attempt);
+                }
+            }
+            if !answered {
+                continue; // percentiles are those of successful requests
+            }
+            let first = lognormal(&mut rng, 0.003, 0.020);
+            let second = 0.008 + lognormal(&mut rng, 0.003, 0.020);
+            t += first.min(second);
+            samples.push(t);
+        }
+        for (p, value) in [(0.5, grid.p50), (0.9, grid.p90), (0.99, grid.p99)] {
+            assert_within("retries/hedge", value.unwrap(), samples.clone(), p);
+        }
+        // Lost requests: P(all three tries late) = P(slow > 30 ms)³, closed form.
+        use statrs::distribution::{ContinuousCDF, Normal};
+        let sigma = 6f64.ln() / 2.326_347_874_040_840_8;
+        let late = Normal::new(0.0, 1.0).unwrap().sf(3f64.ln() / sigma);
+        rel(c.report.flows[0].transient_unavailability, late.powi(3), 1e-2);
+    }
+
+    /// A parallel quorum (2 of 3) behind a probabilistic cache miss.
+    #[test]
+    fn quorum_and_probability_match_simulation() {
+        let c = check(
+            "components:\n\
+             \x20 api: {availability: 100%, calls: [{to: cache}, {to: store, probability: 20%}]}\n\
+             \x20 cache: {availability: 100%, latency: {exponential: {mean: 1ms}}}\n\
+             \x20 store: {availability: 100%, calls: [{parallel: [r1, r2, r3], quorum: 2}]}\n\
+             \x20 r1: {availability: 100%, latency: {p50: 5ms, p99: 40ms}}\n\
+             \x20 r2: {availability: 100%, latency: {p50: 5ms, p99: 40ms}}\n\
+             \x20 r3: {availability: 100%, latency: {p50: 8ms, p99: 30ms}}\n\
+             flows:\n  f: {entry: api}\n",
+        );
+        let grid = load(&c).flows[0].mean;
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
+        let samples: Vec<f64> = (0..400_000)
+            .map(|_| {
+                let u: f64 = rng.random::<f64>().max(f64::MIN_POSITIVE);
+                let mut t = -0.001 * u.ln();
+                if rng.random::<f64>() < 0.2 {
+                    let mut r = [
+                        lognormal(&mut rng, 0.005, 0.040),
+                        lognormal(&mut rng, 0.005, 0.040),
+                        lognormal(&mut rng, 0.008, 0.030),
+                    ];
+                    r.sort_by(f64::total_cmp);
+                    t += r[1];
+                }
+                t
+            })
+            .collect();
+        for (p, value) in [(0.5, grid.p50), (0.9, grid.p90), (0.99, grid.p99), (0.999, grid.p999)] {
+            assert_within("quorum/probability", value.unwrap(), samples.clone(), p);
+        }
+    }
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// A chain of `n` components with random lognormal latencies; component i calls
+    /// i + 1 (fanned out when `fanout` > 1) and the last one queues behind `workers`.
+    fn chain(latencies: &[(u32, u32)], fanout: u32, replicas: u32, extra_call: bool) -> String {
+        let n = latencies.len();
+        let mut yaml = String::from("traffic: {rate: 50/s, peak: 2x}\ncomponents:\n");
+        for (i, (p50, spread)) in latencies.iter().enumerate() {
+            yaml.push_str(&format!(
+                "  c{i}: {{availability: 100%, replicas: {replicas}, workers: 4, latency: {{p50: {p50}ms, p99: {}ms}}",
+                p50 + spread
+            ));
+            let mut calls = Vec::new();
+            if i + 1 < n {
+                calls.push(if fanout > 1 {
+                    format!("{{to: c{}, fanout: {fanout}}}", i + 1)
+                } else {
+                    format!("c{}", i + 1)
+                });
+            }
+            if extra_call && i == 0 {
+                calls.push("extra".to_string());
+            }
+            if !calls.is_empty() {
+                yaml.push_str(&format!(", calls: [{}]", calls.join(", ")));
+            }
+            yaml.push_str("}\n");
+        }
+        yaml.push_str("  extra: {availability: 100%, latency: {p50: 1ms, p99: 4ms}}\n");
+        yaml.push_str("flows:\n  f: {entry: c0}\n");
+        yaml
+    }
+
+    fn percentiles(yaml: &str, level: Level) -> [Option<f64>; 4] {
+        let c = check(yaml);
+        let p = *load(&c).flows[0].at(level);
+        [p.p50, p.p90, p.p99, p.p999]
+    }
+
+    fn latencies() -> impl Strategy<Value = Vec<(u32, u32)>> {
+        prop::collection::vec((1u32..20, 1u32..40), 1..4)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+
+        #[test]
+        fn percentiles_are_ordered(l in latencies(), fanout in 1u32..5) {
+            for level in [Level::Mean, Level::Peak] {
+                let p = percentiles(&chain(&l, fanout, 8, false), level);
+                let values: Vec<f64> = p.iter().map(|v| v.unwrap_or(f64::INFINITY)).collect();
+                prop_assert!(values.windows(2).all(|w| w[0] <= w[1]), "{:?}", values);
+            }
+        }
+
+        #[test]
+        fn a_sequential_call_never_lowers_a_percentile(l in latencies(), fanout in 1u32..4) {
+            let without = percentiles(&chain(&l, fanout, 8, false), Level::Peak);
+            let with = percentiles(&chain(&l, fanout, 8, true), Level::Peak);
+            for (a, b) in without.iter().zip(&with) {
+                let (a, b) = (a.unwrap_or(f64::INFINITY), b.unwrap_or(f64::INFINITY));
+                prop_assert!(b >= a * (1.0 - 2e-3), "{} < {}", b, a);
+            }
+        }
+
+        #[test]
+        fn more_replicas_never_raise_latency(l in latencies(), replicas in 1u32..6) {
+            let fewer = percentiles(&chain(&l, 2, replicas, false), Level::Peak);
+            let more = percentiles(&chain(&l, 2, replicas + 1, false), Level::Peak);
+            for (a, b) in fewer.iter().zip(&more) {
+                let (a, b) = (a.unwrap_or(f64::INFINITY), b.unwrap_or(f64::INFINITY));
+                prop_assert!(b <= a * (1.0 + 2e-3), "{} > {}", b, a);
+            }
+        }
+    }
+}
