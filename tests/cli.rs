@@ -134,3 +134,40 @@ fn human_report_snapshot() {
     let out = nines(&["check", SHOP, "--color", "never", "--today", "2026-12-03"]);
     insta::assert_snapshot!(stdout(&out));
 }
+
+/// A one-line model (e.g. generated JSON) whose problems sit past column 65,535.
+fn long_line_model(value: &str) -> String {
+    let padding = "x".repeat(70_000);
+    format!(
+        "{{\"components\": {{\"a\": {{\"description\": \"{padding}\", \"availability\": \"{value}\"}}}}, \
+         \"flows\": {{\"f\": {{\"entry\": \"a\", \"objective\": {{\"availability\": \"99.99%\"}}}}}}}}\n"
+    )
+}
+
+#[test]
+fn labels_on_very_long_lines_are_shown_without_a_snippet() {
+    let dir = std::env::temp_dir().join(format!("nines-long-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let found = dir.join("found.json");
+    std::fs::write(&found, long_line_model("99%")).unwrap();
+    let found = found.to_str().unwrap();
+    let invalid = dir.join("invalid.json");
+    std::fs::write(&invalid, long_line_model("bad")).unwrap();
+    let invalid = invalid.to_str().unwrap();
+    for (path, code, column) in [(found, 1, 70_127), (invalid, 2, 70_058)] {
+        for format in ["human", "json"] {
+            let out = nines(&["check", path, "--format", format]);
+            assert_eq!(out.status.code(), Some(code), "{path} {format}: {}", stderr(&out));
+            assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+            // Input errors go to stderr; findings to stdout (only the count line with JSON).
+            let text = if code == 1 { stdout(&out) } else { stderr(&out) };
+            if format == "human" || code == 2 {
+                assert!(text.contains(&format!("  --> {path}:1:{column}\n")), "{path} {format}: {text}");
+            }
+            if format == "json" {
+                let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("stdout is JSON");
+                assert!(json["findings"].as_array().unwrap().iter().any(|f| f["column"] == column), "{json}");
+            }
+        }
+    }
+}

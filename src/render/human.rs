@@ -76,6 +76,11 @@ pub fn diagnostics(source: &SourceFile, diagnostics: &[Diagnostic], color: bool)
     let handler = handler(color);
     let mut out = String::new();
     for d in diagnostics {
+        if has_long_line(source, d) {
+            out.push_str(&plain(source, d));
+            out.push('\n');
+            continue;
+        }
         let rendered = Rendered { d, source: NamedSource::new(source.name.clone(), source.text.clone()) };
         let mut text = String::new();
         if handler.render_report(&mut text, &rendered).is_err() {
@@ -83,6 +88,51 @@ pub fn diagnostics(source: &SourceFile, diagnostics: &[Diagnostic], color: bool)
         }
         out.push_str(&text);
         out.push('\n');
+    }
+    out
+}
+
+/// Lines longer than this (in bytes) are never quoted in a snippet: miette cannot
+/// underline past column 65,535, and such a line is unreadable anyway.
+const LONG_LINE: usize = 2_000;
+
+/// Whether a label of `d` sits on a line too long to quote.
+fn has_long_line(source: &SourceFile, d: &Diagnostic) -> bool {
+    let text = source.text.as_bytes();
+    d.primary.iter().chain(&d.secondary).any(|l| {
+        let start = l.span.start.min(text.len());
+        let end = l.span.end().min(text.len()).max(start);
+        let line_start = text[..start].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let line_end = text[end..].iter().position(|&b| b == b'\n').map_or(text.len(), |i| end + i);
+        line_end - line_start > LONG_LINE
+    })
+}
+
+/// `file:line:col` of a byte offset.
+fn location(source: &SourceFile, offset: usize) -> String {
+    let (line, column) = source.line_col(offset);
+    format!("{}:{line}:{column}", source.name)
+}
+
+/// A diagnostic without a source snippet: header, location, labels as text, help.
+fn plain(source: &SourceFile, d: &Diagnostic) -> String {
+    let severity = if d.waived.is_some() { "waived" } else { d.severity.as_str() };
+    let mut out = format!("{severity}[{}]: {}\n", d.rule, d.message);
+    if let Some(primary) = &d.primary {
+        let _ = writeln!(out, "  --> {}", location(source, primary.span.start));
+        let _ = writeln!(out, "  = {}", primary.message);
+    }
+    for l in &d.secondary {
+        let _ = writeln!(out, "  also: {} ({})", l.message, location(source, l.span.start));
+    }
+    match (&d.waived, &d.help) {
+        (Some(reason), _) => {
+            let _ = writeln!(out, "  help: waived: {reason}");
+        }
+        (None, Some(help)) => {
+            let _ = writeln!(out, "  help: {help}");
+        }
+        (None, None) => {}
     }
     out
 }
