@@ -139,3 +139,38 @@ fn hostile_inputs_never_panic() {
         assert!(matches!(result, Ok(Err(_))), "{name} must be rejected with diagnostics, not accepted or panic");
     }
 }
+
+#[test]
+fn call_cycles_are_reported_with_every_other_problem() {
+    let (source, diagnostics) = errors(
+        "cycle-and-more.yaml",
+        "components:
+  a: {availability: 99%, calls: [b], replicaz: 2}
+  b: {availability: 99%, calls: [a]}
+flows:
+  f: {entry: a}
+",
+    );
+    assert_eq!(positions(&source, &diagnostics), [("model/cycle", 2, 34), ("model/unknown-key", 2, 38)]);
+}
+
+#[test]
+fn call_cycles_are_reported_beside_a_domain_cycle() {
+    let (source, diagnostics) = errors(
+        "two-cycles.yaml",
+        "domains:
+  r: {parent: z, availability: 99.99%}
+  z: {parent: r, availability: 99.9%}
+components:
+  a: {availability: 99%, calls: [b], in: z}
+  b: {availability: 99%, calls: [{to: c, fallback: [a]}]}
+  c: {availability: 99%}
+flows:
+  f: {entry: a}
+",
+    );
+    assert_eq!(
+        positions(&source, &diagnostics),
+        [("model/cycle", 2, 3), ("model/cycle", 3, 3), ("model/cycle", 5, 34)]
+    );
+}

@@ -48,7 +48,20 @@ pub const MAX_REPLICAS: u32 = 10_000;
 /// Builds and validates the model. On failure returns every problem found.
 pub fn build(root: &Node) -> Result<Model, Vec<Diagnostic>> {
     let mut r = Reader::new();
-    let model = Builder { r: &mut r, domain_names: HashMap::new(), component_names: HashMap::new() }.root(root);
+    let mut builder = Builder {
+        r: &mut r,
+        domain_names: HashMap::new(),
+        component_names: HashMap::new(),
+        component_keys: Vec::new(),
+        caller: None,
+        edges: Vec::new(),
+    };
+    let model = builder.root(root);
+    // Call cycles are checked on the resolved call edges, even when other parts of
+    // the model failed, so they are reported with every other problem.
+    let names: Vec<(&str, Span)> = builder.component_keys.iter().map(|(n, s)| (n.as_str(), *s)).collect();
+    let cycles = crate::graph::cycle_errors(&names, &builder.edges);
+    r.diagnostics.extend(cycles);
     let mut diagnostics = r.diagnostics;
     match model {
         Some(model) if diagnostics.is_empty() => Ok(model),
@@ -66,6 +79,12 @@ struct Builder<'r> {
     r: &'r mut Reader,
     domain_names: HashMap<String, DomainId>,
     component_names: HashMap<String, ComponentId>,
+    /// (name, name span) of every component, by id.
+    component_keys: Vec<(String, Span)>,
+    /// The component whose calls are being read.
+    caller: Option<ComponentId>,
+    /// Resolved call edges: (caller, target, span of the target reference).
+    edges: Vec<(ComponentId, ComponentId, Span)>,
 }
 
 impl Builder<'_> {
@@ -99,9 +118,19 @@ impl Builder<'_> {
         }
         self.domain_names = index_names(&domain_entries);
         self.component_names = index_names(&component_entries);
+        self.component_keys = component_entries.iter().map(|(k, _)| (k.name.clone(), k.span)).collect();
 
         let domains: Vec<Option<Domain>> = domain_entries.iter().map(|(k, v)| self.domain(k, v)).collect();
-        let components: Vec<Option<Component>> = component_entries.iter().map(|(k, v)| self.component(k, v)).collect();
+        let components: Vec<Option<Component>> = component_entries
+            .iter()
+            .enumerate()
+            .map(|(id, (k, v))| {
+                self.caller = Some(id);
+                let component = self.component(k, v);
+                self.caller = None;
+                component
+            })
+            .collect();
         let flows: Vec<Option<Flow>> = flow_entries.iter().map(|(k, v)| self.flow(k, v)).collect();
         let domains: Vec<Domain> = domains.into_iter().collect::<Option<_>>()?;
         self.check_domain_tree(&domains);
@@ -281,7 +310,12 @@ impl Builder<'_> {
     fn component_ref(&mut self, node: &Node, what: &str) -> Option<Spanned<ComponentId>> {
         let name = self.r.string(node, what)?;
         match self.component_names.get(&name.value) {
-            Some(&id) => Some(Spanned::new(id, name.span)),
+            Some(&id) => {
+                if let Some(caller) = self.caller {
+                    self.edges.push((caller, id, name.span));
+                }
+                Some(Spanned::new(id, name.span))
+            }
             None => {
                 let mut d = Diagnostic::error("model/unknown-ref", format!("unknown component `{}`", name.value))
                     .with_primary(name.span, "no component has this name");
