@@ -171,3 +171,22 @@ fn labels_on_very_long_lines_are_shown_without_a_snippet() {
         }
     }
 }
+
+#[test]
+fn unreadable_inputs_still_print_a_json_document() {
+    let dir = std::env::temp_dir().join(format!("nines-io-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let binary = dir.join("binary.yaml");
+    std::fs::write(&binary, b"components:\n  a: \xff\n").unwrap();
+    for path in ["no/such/file.yaml", "tests", binary.to_str().unwrap()] {
+        let out = nines(&["check", path, "--format", "json"]);
+        assert_eq!(out.status.code(), Some(2));
+        let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("stdout is JSON");
+        assert_eq!(json["valid"], false);
+        assert_eq!(json["file"], path);
+        assert_eq!(json["findings"][0]["rule"], "input/io");
+        assert_eq!(json["findings"][0]["line"], serde_json::Value::Null);
+        assert_eq!(json["summary"]["errors"], 1);
+        assert!(stderr(&out).starts_with("error[input/io]: "), "{}", stderr(&out));
+    }
+}
