@@ -174,3 +174,28 @@ flows:
         [("model/cycle", 2, 3), ("model/cycle", 3, 3), ("model/cycle", 5, 34)]
     );
 }
+
+#[test]
+fn yaml_1_1_boolean_words_are_names() {
+    let source = SourceFile::new(
+        "names.yaml",
+        "components:
+  lb: {availability: 99.99%, calls: [y, {parallel: [x, n], quorum: 1}, {to: on, soft: True}]}
+  y: {availability: 99.9%}
+  x: {availability: 99.9%}
+  n: {availability: 99.9%}
+  on: {availability: 99.9%}
+flows:
+  f: {entry: lb}
+",
+    );
+    let model = ninecheck::load(&source).expect("y, n and on are component names");
+    assert_eq!(model.components[0].calls.len(), 3);
+    assert!(model.components[0].calls[2].soft);
+    // `yes` is a string now: a boolean field says so, at its position.
+    let (source, diagnostics) = errors(
+        "soft.yaml",
+        "components:\n  a: {availability: 99%, calls: [{to: b, soft: yes}]}\n  b: {availability: 99%}\nflows:\n  f: {entry: a}\n",
+    );
+    assert_eq!(positions(&source, &diagnostics), [("model/type", 2, 48)]);
+}

@@ -82,7 +82,12 @@ fn finish(raw: Spanned<RawNode>, text: &str) -> Node {
     let span = location_span(&raw.referenced, text);
     let kind = match raw.value {
         RawNode::Null => NodeKind::Null,
-        RawNode::Bool(b) => NodeKind::Bool(b),
+        // YAML 1.2 core schema: only true/false (any case) are booleans; YAML 1.1's
+        // y, n, yes, no, on, off stay strings (they are valid names).
+        RawNode::Bool(b) => match text.get(span.start..span.end()) {
+            Some(t) if !t.is_empty() && !is_core_bool(t) => NodeKind::String(t.to_string()),
+            _ => NodeKind::Bool(b),
+        },
         RawNode::Number(n) => NodeKind::Number(n),
         RawNode::String(s) => NodeKind::String(s),
         RawNode::Seq(items) => NodeKind::Seq(items.into_iter().map(|n| finish(n, text)).collect()),
@@ -97,6 +102,11 @@ fn finish(raw: Spanned<RawNode>, text: &str) -> Node {
         ),
     };
     Node { kind, span }
+}
+
+/// `true` or `false` as YAML 1.2 writes them: lower, title or upper case.
+fn is_core_bool(text: &str) -> bool {
+    matches!(text, "true" | "True" | "TRUE" | "false" | "False" | "FALSE")
 }
 
 impl<'de> Deserialize<'de> for RawNode {
@@ -176,6 +186,29 @@ mod tests {
         assert_eq!(inner[0].1.span, Span::new(13, 7));
         let NodeKind::Seq(items) = &inner[1].1.kind else { panic!("not a list") };
         assert_eq!(items[1].span, Span::new(30, 3));
+    }
+
+    #[test]
+    fn only_true_and_false_are_booleans() {
+        let text = "[y, n, yes, No, ON, off, true, True, FALSE, \"yes\"]";
+        let NodeKind::Seq(items) = parse_yaml(text).unwrap().kind else { panic!("not a list") };
+        let kinds: Vec<NodeKind> = items.into_iter().map(|n| n.kind).collect();
+        let s = |t: &str| NodeKind::String(t.to_string());
+        assert_eq!(
+            kinds,
+            [
+                s("y"),
+                s("n"),
+                s("yes"),
+                s("No"),
+                s("ON"),
+                s("off"),
+                NodeKind::Bool(true),
+                NodeKind::Bool(true),
+                NodeKind::Bool(false),
+                s("yes")
+            ]
+        );
     }
 
     #[test]
