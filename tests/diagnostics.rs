@@ -199,3 +199,28 @@ flows:
     );
     assert_eq!(positions(&source, &diagnostics), [("model/type", 2, 48)]);
 }
+
+#[test]
+fn impossible_waiver_dates_are_rejected() {
+    let (source, diagnostics) = errors(
+        "dates.yaml",
+        "components:
+  a:
+    availability: 99%
+    waivers:
+      - {rule: model/spof, reason: ok, expires: 2027-02-30}
+      - {rule: model/spof, reason: ok, expires: 2028-02-29}
+      - {rule: model/spof, reason: ok, expires: 2100-02-29}
+      - {rule: model/spof, reason: ok, expires: 2027-04-31}
+flows:
+  f: {entry: a}
+",
+    );
+    assert_eq!(
+        positions(&source, &diagnostics),
+        [("model/invalid-value", 5, 49), ("model/invalid-value", 7, 49), ("model/invalid-value", 8, 49)]
+    );
+    use ninecheck::model::is_iso_date;
+    assert!(is_iso_date("2000-02-29") && is_iso_date("2027-12-31") && is_iso_date("2027-01-31"));
+    assert!(!is_iso_date("1900-02-29") && !is_iso_date("2027-06-31") && !is_iso_date("2027-13-01"));
+}
