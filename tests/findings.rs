@@ -111,3 +111,23 @@ fn waivers_apply_expire_and_go_stale() {
         [("model/spof", (2, 3), false), ("waiver/expired", (5, 88), false), ("waiver/unused", (6, 16), false)]
     );
 }
+
+#[test]
+fn a_100_percent_objective_is_infeasible_for_a_design_that_can_fail() {
+    let (source, findings) = run(
+        "components:
+  web: {availability: 99.99%, replicas: 2}
+flows:
+  site: {entry: web, objective: {availability: 100%}}
+",
+        "2026-12-03",
+    );
+    let d = findings.iter().find(|d| d.rule.starts_with("slo/")).expect("an objective finding");
+    assert_eq!((d.rule, d.severity), ("slo/infeasible", Severity::Error));
+    assert_eq!(at(&source, d), (4, 48));
+    assert_eq!(
+        d.message,
+        "flow `site` can never reach 100%: 100% needs a design that can never fail, and this one is available 99.999999%"
+    );
+    assert!(!d.help.as_deref().unwrap_or_default().contains("100.00%"), "{:?}", d.help);
+}
