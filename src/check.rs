@@ -69,7 +69,7 @@ fn below_objective(model: &Model, compiled: &Compiled, report: &Report, f: usize
     d = d.with_secondary(
         component.replicas.span,
         format!(
-            "`{}` matters most: it accounts for {} of downtime",
+            "`{}` matters most: making it never fail would remove {} of downtime",
             component.name,
             share(result.improvement[best], result.unavailability)
         ),

@@ -202,7 +202,12 @@ fn summary(checked: &Checked) -> String {
                 delta
             );
         }
-        let mut ranked: Vec<usize> = (0..model.components.len()).filter(|&c| r.birnbaum[c] > 0.0).collect();
+        // Improvement potential: the downtime removed if that component never failed
+        // (shares of different components overlap, so they need not add up to 100%).
+        // Entries that round to 0.0% are left out.
+        let mut ranked: Vec<usize> = (0..model.components.len())
+            .filter(|&c| r.birnbaum[c] > 0.0 && share(r.improvement[c], r.unavailability) >= 0.0005)
+            .collect();
         ranked.sort_by(|&a, &b| r.improvement[b].total_cmp(&r.improvement[a]).then(a.cmp(&b)));
         if !ranked.is_empty() {
             let top: Vec<String> = ranked
@@ -210,13 +215,13 @@ fn summary(checked: &Checked) -> String {
                 .take(3)
                 .map(|&c| {
                     format!(
-                        "{} ({} of downtime)",
+                        "{} {}",
                         model.components[c].name,
                         crate::format::percent_diff(share(r.improvement[c], r.unavailability))
                     )
                 })
                 .collect();
-            let _ = writeln!(out, "  fix first: {}", top.join(", "));
+            let _ = writeln!(out, "  fix first (downtime removed if it never failed): {}", top.join(", "));
         }
         if !r.spofs.is_empty() {
             let names: Vec<String> = r.spofs.iter().map(|c| cut_name(model, c)).collect();
