@@ -190,3 +190,22 @@ fn unreadable_inputs_still_print_a_json_document() {
         assert!(stderr(&out).starts_with("error[input/io]: "), "{}", stderr(&out));
     }
 }
+
+#[test]
+fn far_labels_are_listed_below_the_snippet() {
+    let shop = "examples/aws-three-zone-shop.yaml";
+    let out = nines(&["check", shop, "--color", "never", "--today", "2026-12-03"]);
+    let text = stdout(&out);
+    let region = text.split("\n\n").find(|d| d.contains("losing region `us-east-1`")).expect("the region finding");
+    // The snippet keeps the primary (line 43) and nothing 30 lines away; the rest is text.
+    assert!(region.contains(" 43 │   us-east-1:"), "{region}");
+    assert!(!region.contains(" 107 │") && !region.contains(" 90 │"), "{region}");
+    assert!(region.ends_with(&format!(
+        "  also: `web` is placed only here ({shop}:107:5)\n  also: `worker` is placed only here ({shop}:179:5)"
+    )));
+    // JSON keeps every label.
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&nines(&["check", shop, "--format", "json", "--today", "2026-12-03"]))).unwrap();
+    let finding = json["findings"].as_array().unwrap().iter().find(|f| f["line"] == 43).unwrap();
+    assert_eq!(finding["related"].as_array().unwrap().len(), 2);
+}

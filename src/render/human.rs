@@ -8,7 +8,7 @@ use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 use crate::Checked;
 use crate::analysis::cutsets::{CutSet, CutUnit};
 use crate::check;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::format::{duration, percent, significant};
 use crate::model::Model;
 use crate::source::SourceFile;
@@ -21,6 +21,8 @@ const WIDTH: usize = 100;
 struct Rendered<'a> {
     d: &'a Diagnostic,
     source: NamedSource<String>,
+    /// The secondary labels shown in the snippet (those near the primary).
+    secondary: Vec<&'a Label>,
 }
 
 impl std::fmt::Display for Rendered<'_> {
@@ -58,7 +60,6 @@ impl miette::Diagnostic for Rendered<'_> {
             .iter()
             .map(|l| LabeledSpan::new_primary_with_span(Some(l.message.clone()), (l.span.start, l.span.len)));
         let secondary = self
-            .d
             .secondary
             .iter()
             .map(|l| LabeledSpan::new_with_span(Some(l.message.clone()), (l.span.start, l.span.len)));
@@ -81,16 +82,32 @@ pub fn diagnostics(source: &SourceFile, diagnostics: &[Diagnostic], color: bool)
             out.push('\n');
             continue;
         }
-        let rendered = Rendered { d, source: NamedSource::new(source.name.clone(), source.text.clone()) };
+        // Secondary labels far from the primary are listed as text below the snippet,
+        // so the snippet does not quote every line in between.
+        let (near, far): (Vec<&Label>, Vec<&Label>) = match &d.primary {
+            Some(primary) => {
+                let line = source.line_col(primary.span.start).0;
+                d.secondary.iter().partition(|l| source.line_col(l.span.start).0.abs_diff(line) <= NEAR_LINES)
+            }
+            None => (d.secondary.iter().collect(), Vec::new()),
+        };
+        let rendered =
+            Rendered { d, source: NamedSource::new(source.name.clone(), source.text.clone()), secondary: near };
         let mut text = String::new();
         if handler.render_report(&mut text, &rendered).is_err() {
             text = format!("{}[{}]: {}\n", d.severity.as_str(), d.rule, d.message);
+        }
+        for l in far {
+            let _ = writeln!(text, "  also: {} ({})", l.message, location(source, l.span.start));
         }
         out.push_str(&text);
         out.push('\n');
     }
     out
 }
+
+/// Secondary labels within this many lines of the primary are shown in its snippet.
+const NEAR_LINES: usize = 30;
 
 /// Lines longer than this (in bytes) are never quoted in a snippet: miette cannot
 /// underline past column 65,535, and such a line is unreadable anyway.
