@@ -209,3 +209,25 @@ fn far_labels_are_listed_below_the_snippet() {
     let finding = json["findings"].as_array().unwrap().iter().find(|f| f["line"] == 43).unwrap();
     assert_eq!(finding["related"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn json_cut_sets_objectives_and_notes_are_as_documented() {
+    let out = nines(&["check", "examples/failing-single-zone.yaml", "--format", "json", "--today", "2026-12-03"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("stdout is JSON");
+    let flow = &json["flows"][0];
+    assert_eq!(flow["objective"], 0.9995);
+    assert_eq!(flow["missing_mttr"], serde_json::json!(["alb", "app", "db"]));
+    let cut = &flow["order_two_cut_sets"][0];
+    assert_eq!(cut["units"], serde_json::json!(["app"]));
+    assert_eq!(cut["order"], 2);
+    assert!(cut["probability"].as_f64().unwrap() > 0.0);
+    assert_eq!(json["summary"]["notes"], 1);
+    let model = "components:\n  a: {availability: 99.99%}\nflows:\n  f: {entry: a, objective: {availability: 99.9%}}\n";
+    let dir = std::env::temp_dir().join(format!("nines-json-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("objective.yaml");
+    std::fs::write(&path, model).unwrap();
+    let out = nines(&["check", path.to_str().unwrap(), "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("stdout is JSON");
+    assert_eq!(json["flows"][0]["objective"].to_string(), "0.999");
+}
