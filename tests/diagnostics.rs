@@ -224,3 +224,19 @@ flows:
     assert!(is_iso_date("2000-02-29") && is_iso_date("2027-12-31") && is_iso_date("2027-01-31"));
     assert!(!is_iso_date("1900-02-29") && !is_iso_date("2027-06-31") && !is_iso_date("2027-13-01"));
 }
+
+#[test]
+fn a_section_of_the_wrong_type_is_reported_once() {
+    let (source, diagnostics) = errors(
+        "list.yaml",
+        "domains: [z1]
+components:
+  - a: {availability: 99%, in: z1}
+flows:
+  f: {entry: a}
+",
+    );
+    assert_eq!(positions(&source, &diagnostics), [("model/type", 1, 10), ("model/type", 3, 3)]);
+    let (source, diagnostics) = errors("flows.yaml", "components:\n  a: {availability: 99%, in: z9}\nflows: [a]\n");
+    assert_eq!(positions(&source, &diagnostics), [("model/unknown-ref", 2, 30), ("model/type", 3, 8)]);
+}

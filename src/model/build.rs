@@ -55,6 +55,8 @@ pub fn build(root: &Node) -> Result<Model, Vec<Diagnostic>> {
         component_keys: Vec::new(),
         caller: None,
         edges: Vec::new(),
+        domains_broken: false,
+        components_broken: false,
     };
     let model = builder.root(root);
     // Call cycles are checked on the resolved call edges, even when other parts of
@@ -85,6 +87,10 @@ struct Builder<'r> {
     caller: Option<ComponentId>,
     /// Resolved call edges: (caller, target, span of the target reference).
     edges: Vec<(ComponentId, ComponentId, Span)>,
+    /// `domains` / `components` has the wrong type (already reported): references
+    /// into it are not reported as unknown again.
+    domains_broken: bool,
+    components_broken: bool,
 }
 
 impl Builder<'_> {
@@ -99,15 +105,21 @@ impl Builder<'_> {
             return None;
         }
         let fields = self.r.fields(root, ROOT_KEYS, "the model")?;
+        // A section of the wrong type is reported once, as a type error; what follows
+        // from it (no entries, unknown names) is not reported again.
+        let broken = |key: &str| fields.get(key).is_some_and(|n| !matches!(n.kind, NodeKind::Map(_) | NodeKind::Null));
+        self.domains_broken = broken("domains");
+        self.components_broken = broken("components");
+        let flows_broken = broken("flows");
         let system = self.system(fields.get("system"));
         let domain_entries = self.named_section(fields.get("domains"), "domains", "domain");
         let component_entries = self.named_section(fields.get("components"), "components", "component");
         let flow_entries = self.named_section(fields.get("flows"), "flows", "flow");
-        if component_entries.is_empty() {
+        if component_entries.is_empty() && !self.components_broken {
             let span = fields.key_span("components").unwrap_or(root.span);
             self.r.error("model/missing-field", span, "the model declares no components", "add a `components` section");
         }
-        if flow_entries.is_empty() {
+        if flow_entries.is_empty() && !flows_broken {
             let span = fields.key_span("flows").unwrap_or(root.span);
             self.r.error(
                 "model/missing-field",
@@ -292,6 +304,7 @@ impl Builder<'_> {
         let name = self.r.string(node, what)?;
         match self.domain_names.get(&name.value) {
             Some(&id) => Some(Spanned::new(id, name.span)),
+            None if self.domains_broken => None,
             None => {
                 let mut d = Diagnostic::error("model/unknown-ref", format!("unknown domain `{}`", name.value))
                     .with_primary(name.span, "no domain has this name");
@@ -316,6 +329,7 @@ impl Builder<'_> {
                 }
                 Some(Spanned::new(id, name.span))
             }
+            None if self.components_broken => None,
             None => {
                 let mut d = Diagnostic::error("model/unknown-ref", format!("unknown component `{}`", name.value))
                     .with_primary(name.span, "no component has this name");
