@@ -240,3 +240,27 @@ flows:
     let (source, diagnostics) = errors("flows.yaml", "components:\n  a: {availability: 99%, in: z9}\nflows: [a]\n");
     assert_eq!(positions(&source, &diagnostics), [("model/unknown-ref", 2, 30), ("model/type", 3, 8)]);
 }
+
+#[test]
+fn an_alias_bomb_is_rejected_quickly_in_words() {
+    let mut yaml = String::from("a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for (prev, name) in "abcdefgh".chars().zip("bcdefghi".chars()) {
+        let refs = vec![format!("*{prev}"); 9].join(", ");
+        yaml.push_str(&format!("{name}: &{name} [{refs}]\n"));
+    }
+    let started = std::time::Instant::now();
+    let (_, diagnostics) = errors("laughs.yaml", &yaml);
+    assert!(started.elapsed().as_secs() < 20, "took {:?}", started.elapsed());
+    assert_eq!(diagnostics.len(), 1);
+    assert_eq!(diagnostics[0].rule, "syntax/yaml");
+    assert!(diagnostics[0].message.starts_with("invalid YAML: the file expands"), "{}", diagnostics[0].message);
+    assert!(!diagnostics[0].message.contains('{'), "{}", diagnostics[0].message);
+}
+
+#[test]
+fn a_large_legal_file_is_within_the_node_budget() {
+    // 300,000 nodes: more than serde-saphyr's default budget (250,000), as in a
+    // 62,500-component model, and far below 32 MiB.
+    let yaml = format!("[{}]\n", vec!["1"; 300_000].join(","));
+    assert!(ninecheck::syntax::parse_yaml(&yaml).is_ok());
+}
