@@ -199,6 +199,10 @@ fn run_check(config: &CheckConfig) -> u8 {
         Ok(source) => source,
         Err(message) => {
             eprintln!("error[input/io]: {message}");
+            if config.format == Format::Json {
+                let source = SourceFile::new(config.file.display().to_string(), "");
+                print!("{}", json::input_errors(&source, &[crate::diagnostic::Diagnostic::error("input/io", message)]));
+            }
             return EXIT_INVALID;
         }
     };

@@ -17,7 +17,8 @@ pub fn percent(value: f64, complement: f64) -> String {
     let missing = complement * 100.0;
     let decimals = ((-missing.log10()).ceil().max(0.0) as usize + 4).clamp(2, 20);
     let scale = 10u128.pow(decimals as u32);
-    let missing_scaled = (missing * scale as f64).round() as u128;
+    // Below 1 never prints as 100%: at least one unit in the last decimal is missing.
+    let missing_scaled = ((missing * scale as f64).round() as u128).max(1);
     let total = 100 * scale - missing_scaled.min(100 * scale);
     let text = format!("{}.{:0width$}", total / scale, total % scale, width = decimals);
     format!("{}%", trim_zeros(&text, 2))
@@ -121,6 +122,7 @@ mod tests {
         assert_eq!(percent(0.9995, 0.0005), "99.95%");
         assert_eq!(percent(0.5, 0.5), "50.00%");
         assert_eq!(percent(1.0, 0.0), "100%");
+        assert_eq!(percent(1.0, 1e-30), "99.99999999999999999999%");
     }
 
     #[test]

@@ -49,13 +49,8 @@ pub fn load(source: &SourceFile) -> Result<Model, Vec<Diagnostic>> {
     let node = syntax::parse_yaml(&source.text).map_err(|e| {
         vec![Diagnostic::error("syntax/yaml", format!("invalid YAML: {}", e.message)).with_primary(e.span, "here")]
     })?;
-    let model = model::build(&node)?;
-    let mut cycles = graph::cycle_diagnostics(&model);
-    if !cycles.is_empty() {
-        diagnostic::sort(&mut cycles);
-        return Err(cycles);
-    }
-    Ok(model)
+    // The builder also rejects call cycles, with every other problem.
+    model::build(&node)
 }
 
 /// Loads, analyses and checks a model. `today` (YYYY-MM-DD) expires waivers.

@@ -134,3 +134,100 @@ fn human_report_snapshot() {
     let out = nines(&["check", SHOP, "--color", "never", "--today", "2026-12-03"]);
     insta::assert_snapshot!(stdout(&out));
 }
+
+/// A one-line model (e.g. generated JSON) whose problems sit past column 65,535.
+fn long_line_model(value: &str) -> String {
+    let padding = "x".repeat(70_000);
+    format!(
+        "{{\"components\": {{\"a\": {{\"description\": \"{padding}\", \"availability\": \"{value}\"}}}}, \
+         \"flows\": {{\"f\": {{\"entry\": \"a\", \"objective\": {{\"availability\": \"99.99%\"}}}}}}}}\n"
+    )
+}
+
+#[test]
+fn labels_on_very_long_lines_are_shown_without_a_snippet() {
+    let dir = std::env::temp_dir().join(format!("nines-long-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let found = dir.join("found.json");
+    std::fs::write(&found, long_line_model("99%")).unwrap();
+    let found = found.to_str().unwrap();
+    let invalid = dir.join("invalid.json");
+    std::fs::write(&invalid, long_line_model("bad")).unwrap();
+    let invalid = invalid.to_str().unwrap();
+    for (path, code, column) in [(found, 1, 70_127), (invalid, 2, 70_058)] {
+        for format in ["human", "json"] {
+            let out = nines(&["check", path, "--format", format]);
+            assert_eq!(out.status.code(), Some(code), "{path} {format}: {}", stderr(&out));
+            assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+            // Input errors go to stderr; findings to stdout (only the count line with JSON).
+            let text = if code == 1 { stdout(&out) } else { stderr(&out) };
+            if format == "human" || code == 2 {
+                assert!(text.contains(&format!("  --> {path}:1:{column}\n")), "{path} {format}: {text}");
+            }
+            if format == "json" {
+                let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("stdout is JSON");
+                assert!(json["findings"].as_array().unwrap().iter().any(|f| f["column"] == column), "{json}");
+            }
+        }
+    }
+}
+
+#[test]
+fn unreadable_inputs_still_print_a_json_document() {
+    let dir = std::env::temp_dir().join(format!("nines-io-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let binary = dir.join("binary.yaml");
+    std::fs::write(&binary, b"components:\n  a: \xff\n").unwrap();
+    for path in ["no/such/file.yaml", "tests", binary.to_str().unwrap()] {
+        let out = nines(&["check", path, "--format", "json"]);
+        assert_eq!(out.status.code(), Some(2));
+        let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("stdout is JSON");
+        assert_eq!(json["valid"], false);
+        assert_eq!(json["file"], path);
+        assert_eq!(json["findings"][0]["rule"], "input/io");
+        assert_eq!(json["findings"][0]["line"], serde_json::Value::Null);
+        assert_eq!(json["summary"]["errors"], 1);
+        assert!(stderr(&out).starts_with("error[input/io]: "), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn far_labels_are_listed_below_the_snippet() {
+    let shop = "examples/aws-three-zone-shop.yaml";
+    let out = nines(&["check", shop, "--color", "never", "--today", "2026-12-03"]);
+    let text = stdout(&out);
+    let region = text.split("\n\n").find(|d| d.contains("losing region `us-east-1`")).expect("the region finding");
+    // The snippet keeps the primary (line 43) and nothing 30 lines away; the rest is text.
+    assert!(region.contains(" 43 │   us-east-1:"), "{region}");
+    assert!(!region.contains(" 107 │") && !region.contains(" 90 │"), "{region}");
+    assert!(region.ends_with(&format!(
+        "  also: `web` is placed only here ({shop}:107:5)\n  also: `worker` is placed only here ({shop}:179:5)"
+    )));
+    // JSON keeps every label.
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&nines(&["check", shop, "--format", "json", "--today", "2026-12-03"]))).unwrap();
+    let finding = json["findings"].as_array().unwrap().iter().find(|f| f["line"] == 43).unwrap();
+    assert_eq!(finding["related"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn json_cut_sets_objectives_and_notes_are_as_documented() {
+    let out = nines(&["check", "examples/failing-single-zone.yaml", "--format", "json", "--today", "2026-12-03"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("stdout is JSON");
+    let flow = &json["flows"][0];
+    assert_eq!(flow["objective"], 0.9995);
+    assert_eq!(flow["missing_mttr"], serde_json::json!(["alb", "app", "db"]));
+    let cut = &flow["order_two_cut_sets"][0];
+    assert_eq!(cut["units"], serde_json::json!(["app"]));
+    assert_eq!(cut["order"], 2);
+    assert!(cut["probability"].as_f64().unwrap() > 0.0);
+    assert_eq!(json["summary"]["notes"], 1);
+    let model = "components:\n  a: {availability: 99.99%}\nflows:\n  f: {entry: a, objective: {availability: 99.9%}}\n";
+    let dir = std::env::temp_dir().join(format!("nines-json-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("objective.yaml");
+    std::fs::write(&path, model).unwrap();
+    let out = nines(&["check", path.to_str().unwrap(), "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("stdout is JSON");
+    assert_eq!(json["flows"][0]["objective"].to_string(), "0.999");
+}

@@ -191,3 +191,27 @@ flows:
     let rules: Vec<&str> = checked.findings.iter().map(|d| d.rule).collect();
     assert!(rules.contains(&"slo/infeasible"), "{rules:?}");
 }
+
+#[test]
+fn a_component_that_never_fails_needs_no_mttr_for_outage_frequency() {
+    // lb never fails (rate 0); the pair of `a` fails when one replica is down and the
+    // other fails: ν = 2·q·A·λ with λ = 1/mttf, A = mttf/(mttf+mttr), q = 1 − A
+    // (equivalently q²·2μ: both down, either repair ends it).
+    let checked = check(
+        "domains:
+  cloud: {availability: 100%}
+components:
+  lb: {availability: 100%, calls: [a], in: cloud}
+  a: {mttf: 1000h, mttr: 1h, replicas: 2}
+flows:
+  f: {entry: lb}",
+    );
+    let flow = &checked.report.flows[0];
+    assert!(flow.missing_mttr.is_empty(), "{:?}", flow.missing_mttr);
+    let (mttf, mttr) = (1000.0 * HOUR, HOUR);
+    let (a, q) = (mttf / (mttf + mttr), mttr / (mttf + mttr));
+    let nu = 2.0 * q * a / mttf;
+    close(nu, q * q * 2.0 / mttr, 1e-12);
+    close(flow.outages_per_year.expect("frequency is known"), nu * YEAR, 1e-9);
+    close(flow.mean_outage_s.expect("mean outage is known"), mttr / 2.0, 1e-9);
+}

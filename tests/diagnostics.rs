@@ -139,3 +139,128 @@ fn hostile_inputs_never_panic() {
         assert!(matches!(result, Ok(Err(_))), "{name} must be rejected with diagnostics, not accepted or panic");
     }
 }
+
+#[test]
+fn call_cycles_are_reported_with_every_other_problem() {
+    let (source, diagnostics) = errors(
+        "cycle-and-more.yaml",
+        "components:
+  a: {availability: 99%, calls: [b], replicaz: 2}
+  b: {availability: 99%, calls: [a]}
+flows:
+  f: {entry: a}
+",
+    );
+    assert_eq!(positions(&source, &diagnostics), [("model/cycle", 2, 34), ("model/unknown-key", 2, 38)]);
+}
+
+#[test]
+fn call_cycles_are_reported_beside_a_domain_cycle() {
+    let (source, diagnostics) = errors(
+        "two-cycles.yaml",
+        "domains:
+  r: {parent: z, availability: 99.99%}
+  z: {parent: r, availability: 99.9%}
+components:
+  a: {availability: 99%, calls: [b], in: z}
+  b: {availability: 99%, calls: [{to: c, fallback: [a]}]}
+  c: {availability: 99%}
+flows:
+  f: {entry: a}
+",
+    );
+    assert_eq!(
+        positions(&source, &diagnostics),
+        [("model/cycle", 2, 3), ("model/cycle", 3, 3), ("model/cycle", 5, 34)]
+    );
+}
+
+#[test]
+fn yaml_1_1_boolean_words_are_names() {
+    let source = SourceFile::new(
+        "names.yaml",
+        "components:
+  lb: {availability: 99.99%, calls: [y, {parallel: [x, n], quorum: 1}, {to: on, soft: True}]}
+  y: {availability: 99.9%}
+  x: {availability: 99.9%}
+  n: {availability: 99.9%}
+  on: {availability: 99.9%}
+flows:
+  f: {entry: lb}
+",
+    );
+    let model = ninecheck::load(&source).expect("y, n and on are component names");
+    assert_eq!(model.components[0].calls.len(), 3);
+    assert!(model.components[0].calls[2].soft);
+    // `yes` is a string now: a boolean field says so, at its position.
+    let (source, diagnostics) = errors(
+        "soft.yaml",
+        "components:\n  a: {availability: 99%, calls: [{to: b, soft: yes}]}\n  b: {availability: 99%}\nflows:\n  f: {entry: a}\n",
+    );
+    assert_eq!(positions(&source, &diagnostics), [("model/type", 2, 48)]);
+}
+
+#[test]
+fn impossible_waiver_dates_are_rejected() {
+    let (source, diagnostics) = errors(
+        "dates.yaml",
+        "components:
+  a:
+    availability: 99%
+    waivers:
+      - {rule: model/spof, reason: ok, expires: 2027-02-30}
+      - {rule: model/spof, reason: ok, expires: 2028-02-29}
+      - {rule: model/spof, reason: ok, expires: 2100-02-29}
+      - {rule: model/spof, reason: ok, expires: 2027-04-31}
+flows:
+  f: {entry: a}
+",
+    );
+    assert_eq!(
+        positions(&source, &diagnostics),
+        [("model/invalid-value", 5, 49), ("model/invalid-value", 7, 49), ("model/invalid-value", 8, 49)]
+    );
+    use ninecheck::model::is_iso_date;
+    assert!(is_iso_date("2000-02-29") && is_iso_date("2027-12-31") && is_iso_date("2027-01-31"));
+    assert!(!is_iso_date("1900-02-29") && !is_iso_date("2027-06-31") && !is_iso_date("2027-13-01"));
+}
+
+#[test]
+fn a_section_of_the_wrong_type_is_reported_once() {
+    let (source, diagnostics) = errors(
+        "list.yaml",
+        "domains: [z1]
+components:
+  - a: {availability: 99%, in: z1}
+flows:
+  f: {entry: a}
+",
+    );
+    assert_eq!(positions(&source, &diagnostics), [("model/type", 1, 10), ("model/type", 3, 3)]);
+    let (source, diagnostics) = errors("flows.yaml", "components:\n  a: {availability: 99%, in: z9}\nflows: [a]\n");
+    assert_eq!(positions(&source, &diagnostics), [("model/unknown-ref", 2, 30), ("model/type", 3, 8)]);
+}
+
+#[test]
+fn an_alias_bomb_is_rejected_quickly_in_words() {
+    let mut yaml = String::from("a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for (prev, name) in "abcdefgh".chars().zip("bcdefghi".chars()) {
+        let refs = vec![format!("*{prev}"); 9].join(", ");
+        yaml.push_str(&format!("{name}: &{name} [{refs}]\n"));
+    }
+    let started = std::time::Instant::now();
+    let (_, diagnostics) = errors("laughs.yaml", &yaml);
+    assert!(started.elapsed().as_secs() < 20, "took {:?}", started.elapsed());
+    assert_eq!(diagnostics.len(), 1);
+    assert_eq!(diagnostics[0].rule, "syntax/yaml");
+    assert!(diagnostics[0].message.starts_with("invalid YAML: the file expands"), "{}", diagnostics[0].message);
+    assert!(!diagnostics[0].message.contains('{'), "{}", diagnostics[0].message);
+}
+
+#[test]
+fn a_large_legal_file_is_within_the_node_budget() {
+    // 300,000 nodes: more than serde-saphyr's default budget (250,000), as in a
+    // 62,500-component model, and far below 32 MiB.
+    let yaml = format!("[{}]\n", vec!["1"; 300_000].join(","));
+    assert!(ninecheck::syntax::parse_yaml(&yaml).is_ok());
+}

@@ -34,7 +34,7 @@ fn availability_gap_points_at_objective_and_computes_the_fix() {
     assert_eq!(at(&source, d), (10, 31));
     // Secondary label on the replicas of the component that matters most.
     assert_eq!(source.line_col(d.secondary[0].span.start), (5, 15));
-    assert!(d.secondary[0].message.starts_with("`web` matters most"), "{}", d.secondary[0].message);
+    assert_eq!(d.secondary[0].message, "`web` matters most: making it never fail would remove 100.0% of downtime");
     // 2 replicas at 99%: U ≈ 1e-4 + 1e-10 > 1e-4; 3 replicas: U = 1e-6 + 1e-10 (lb) ≈ 1.0001e-6.
     assert_eq!(d.help.as_deref(), Some("2 → 3 replicas of `web` gives 99.99989999% ≥ 99.99%, +$70.08/mo"));
 }
@@ -110,4 +110,43 @@ fn waivers_apply_expire_and_go_stale() {
         summary,
         [("model/spof", (2, 3), false), ("waiver/expired", (5, 88), false), ("waiver/unused", (6, 16), false)]
     );
+}
+
+#[test]
+fn a_100_percent_objective_is_infeasible_for_a_design_that_can_fail() {
+    let (source, findings) = run(
+        "components:
+  web: {availability: 99.99%, replicas: 2}
+flows:
+  site: {entry: web, objective: {availability: 100%}}
+",
+        "2026-12-03",
+    );
+    let d = findings.iter().find(|d| d.rule.starts_with("slo/")).expect("an objective finding");
+    assert_eq!((d.rule, d.severity), ("slo/infeasible", Severity::Error));
+    assert_eq!(at(&source, d), (4, 48));
+    assert_eq!(
+        d.message,
+        "flow `site` can never reach 100%: 100% needs a design that can never fail, and this one is available 99.999999%"
+    );
+    assert!(!d.help.as_deref().unwrap_or_default().contains("100.00%"), "{:?}", d.help);
+}
+
+#[test]
+fn fix_first_lists_downtime_removed_and_drops_negligible_entries() {
+    let source = SourceFile::new(
+        "fix.yaml",
+        "components:
+  lb: {availability: 99.99999%, calls: [web]}
+  web: {availability: 99%, calls: [db]}
+  db: {availability: 99.9%}
+flows:
+  f: {entry: lb}
+",
+    );
+    let checked = ninecheck::check_source(&source, "2026-12-03").unwrap_or_else(|d| panic!("rejected: {d:#?}"));
+    let text = ninecheck::render::human::report(&source, &checked, false);
+    let line = text.lines().find(|l| l.contains("fix first")).expect("a fix-first line");
+    // U ≈ 0.010990; web removes 0.01·0.999 (90.9%), db 0.001·0.99 (9.0%); lb 1e-7 rounds to 0.0%.
+    assert_eq!(line, "  fix first (downtime removed if it never failed): web 90.9%, db 9.0%");
 }

@@ -62,10 +62,14 @@ impl UnitModel {
         } else {
             Prob { up: r.availability, down: q }
         };
-        let replica_rate = r
-            .mttr_s
-            .filter(|&m| m > 0.0)
-            .map(|m| if replica.up > 0.0 { replica.down / (replica.up * m) } else { f64::INFINITY });
+        // A replica that never fails has failure rate 0 and needs no repair time.
+        let replica_rate = if replica.down == 0.0 {
+            Some(0.0)
+        } else {
+            r.mttr_s
+                .filter(|&m| m > 0.0)
+                .map(|m| if replica.up > 0.0 { replica.down / (replica.up * m) } else { f64::INFINITY })
+        };
         let changes = if assume.ignore_changes {
             None
         } else {

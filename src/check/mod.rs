@@ -35,7 +35,9 @@ pub fn findings(model: &Model, compiled: &Compiled, report: &Report, today: &str
         if result.unavailability <= objective.value.complement {
             continue;
         }
-        let d = if result.ceiling_unavailability > objective.value.complement {
+        let d = if objective.value.complement == 0.0 {
+            perfect_objective(model, report, f, objective.span)
+        } else if result.ceiling_unavailability > objective.value.complement {
             infeasible(model, compiled, report, f, objective.span, objective.value.value)
         } else {
             below_objective(model, compiled, report, f, objective.span, objective.value.complement)
@@ -74,7 +76,7 @@ fn below_objective(model: &Model, compiled: &Compiled, report: &Report, f: usize
     d = d.with_secondary(
         component.replicas.span,
         format!(
-            "`{}` matters most: it accounts for {} of downtime",
+            "`{}` matters most: making it never fail would remove {} of downtime",
             component.name,
             share(result.improvement[best], result.unavailability)
         ),
@@ -160,6 +162,21 @@ fn minimal_replicas(
         }
     }
     Ok((meets, meets_u))
+}
+
+/// A 100% objective on a flow that can fail: no number of replicas reaches it.
+fn perfect_objective(model: &Model, report: &Report, f: usize, at: Span) -> Diagnostic {
+    let result = &report.flows[f];
+    Diagnostic::error(
+        "slo/infeasible",
+        format!(
+            "flow `{}` can never reach 100%: 100% needs a design that can never fail, and this one is available {}",
+            model.flows[f].name,
+            percent(result.availability, result.unavailability)
+        ),
+    )
+    .with_primary(at, "an objective of 100% allows no downtime at all")
+    .with_help("set the objective to the availability the flow must actually meet, such as 99.99%")
 }
 
 fn infeasible(model: &Model, compiled: &Compiled, report: &Report, f: usize, at: Span, objective: f64) -> Diagnostic {

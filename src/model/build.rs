@@ -81,7 +81,22 @@ pub const MAX_WORKERS: u32 = 1_000_000;
 /// Builds and validates the model. On failure returns every problem found.
 pub fn build(root: &Node) -> Result<Model, Vec<Diagnostic>> {
     let mut r = Reader::new();
-    let model = Builder { r: &mut r, domain_names: HashMap::new(), component_names: HashMap::new() }.root(root);
+    let mut builder = Builder {
+        r: &mut r,
+        domain_names: HashMap::new(),
+        component_names: HashMap::new(),
+        component_keys: Vec::new(),
+        caller: None,
+        edges: Vec::new(),
+        domains_broken: false,
+        components_broken: false,
+    };
+    let model = builder.root(root);
+    // Call cycles are checked on the resolved call edges, even when other parts of
+    // the model failed, so they are reported with every other problem.
+    let names: Vec<(&str, Span)> = builder.component_keys.iter().map(|(n, s)| (n.as_str(), *s)).collect();
+    let cycles = crate::graph::cycle_errors(&names, &builder.edges);
+    r.diagnostics.extend(cycles);
     let mut diagnostics = r.diagnostics;
     match model {
         Some(model) if diagnostics.is_empty() => Ok(model),
@@ -99,6 +114,16 @@ struct Builder<'r> {
     r: &'r mut Reader,
     domain_names: HashMap<String, DomainId>,
     component_names: HashMap<String, ComponentId>,
+    /// (name, name span) of every component, by id.
+    component_keys: Vec<(String, Span)>,
+    /// The component whose calls are being read.
+    caller: Option<ComponentId>,
+    /// Resolved call edges: (caller, target, span of the target reference).
+    edges: Vec<(ComponentId, ComponentId, Span)>,
+    /// `domains` / `components` has the wrong type (already reported): references
+    /// into it are not reported as unknown again.
+    domains_broken: bool,
+    components_broken: bool,
 }
 
 impl Builder<'_> {
@@ -113,6 +138,12 @@ impl Builder<'_> {
             return None;
         }
         let fields = self.r.fields(root, ROOT_KEYS, "the model")?;
+        // A section of the wrong type is reported once, as a type error; what follows
+        // from it (no entries, unknown names) is not reported again.
+        let broken = |key: &str| fields.get(key).is_some_and(|n| !matches!(n.kind, NodeKind::Map(_) | NodeKind::Null));
+        self.domains_broken = broken("domains");
+        self.components_broken = broken("components");
+        let flows_broken = broken("flows");
         let system = self.system(fields.get("system"));
         let traffic = fields.get("traffic").map(|n| self.traffic(n));
         let objectives = match fields.get("objectives") {
@@ -122,11 +153,11 @@ impl Builder<'_> {
         let domain_entries = self.named_section(fields.get("domains"), "domains", "domain");
         let component_entries = self.named_section(fields.get("components"), "components", "component");
         let flow_entries = self.named_section(fields.get("flows"), "flows", "flow");
-        if component_entries.is_empty() {
+        if component_entries.is_empty() && !self.components_broken {
             let span = fields.key_span("components").unwrap_or(root.span);
             self.r.error("model/missing-field", span, "the model declares no components", "add a `components` section");
         }
-        if flow_entries.is_empty() {
+        if flow_entries.is_empty() && !flows_broken {
             let span = fields.key_span("flows").unwrap_or(root.span);
             self.r.error(
                 "model/missing-field",
@@ -137,9 +168,19 @@ impl Builder<'_> {
         }
         self.domain_names = index_names(&domain_entries);
         self.component_names = index_names(&component_entries);
+        self.component_keys = component_entries.iter().map(|(k, _)| (k.name.clone(), k.span)).collect();
 
         let domains: Vec<Option<Domain>> = domain_entries.iter().map(|(k, v)| self.domain(k, v)).collect();
-        let components: Vec<Option<Component>> = component_entries.iter().map(|(k, v)| self.component(k, v)).collect();
+        let components: Vec<Option<Component>> = component_entries
+            .iter()
+            .enumerate()
+            .map(|(id, (k, v))| {
+                self.caller = Some(id);
+                let component = self.component(k, v);
+                self.caller = None;
+                component
+            })
+            .collect();
         let flows: Vec<Option<Flow>> = flow_entries.iter().map(|(k, v)| self.flow(k, v)).collect();
         let domains: Vec<Domain> = domains.into_iter().collect::<Option<_>>()?;
         self.check_domain_tree(&domains);
@@ -554,6 +595,7 @@ impl Builder<'_> {
         let name = self.r.string(node, what)?;
         match self.domain_names.get(&name.value) {
             Some(&id) => Some(Spanned::new(id, name.span)),
+            None if self.domains_broken => None,
             None => {
                 let mut d = Diagnostic::error("model/unknown-ref", format!("unknown domain `{}`", name.value))
                     .with_primary(name.span, "no domain has this name");
@@ -572,7 +614,13 @@ impl Builder<'_> {
     fn component_ref(&mut self, node: &Node, what: &str) -> Option<Spanned<ComponentId>> {
         let name = self.r.string(node, what)?;
         match self.component_names.get(&name.value) {
-            Some(&id) => Some(Spanned::new(id, name.span)),
+            Some(&id) => {
+                if let Some(caller) = self.caller {
+                    self.edges.push((caller, id, name.span));
+                }
+                Some(Spanned::new(id, name.span))
+            }
+            None if self.components_broken => None,
             None => {
                 let mut d = Diagnostic::error("model/unknown-ref", format!("unknown component `{}`", name.value))
                     .with_primary(name.span, "no component has this name");
@@ -1303,7 +1351,7 @@ pub fn percentile_of_key(key: &str) -> Option<f64> {
     (percent > 0.0 && percent <= 100.0).then_some(percent / 100.0)
 }
 
-/// `YYYY-MM-DD` with a plausible month and day.
+/// `YYYY-MM-DD`, a real calendar date (days per month, Gregorian leap years).
 pub fn is_iso_date(text: &str) -> bool {
     let parts: Vec<&str> = text.split('-').collect();
     let [y, m, d] = parts.as_slice() else { return false };
@@ -1311,6 +1359,14 @@ pub fn is_iso_date(text: &str) -> bool {
     if !(all_digits(y, 4) && all_digits(m, 2) && all_digits(d, 2)) {
         return false;
     }
-    let (m, d): (u32, u32) = (m.parse().unwrap_or(0), d.parse().unwrap_or(0));
-    (1..=12).contains(&m) && (1..=31).contains(&d)
+    let (y, m, d): (u32, u32, u32) = (y.parse().unwrap_or(0), m.parse().unwrap_or(0), d.parse().unwrap_or(0));
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d)
 }

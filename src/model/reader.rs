@@ -207,7 +207,8 @@ impl Reader {
         match &node.kind {
             NodeKind::Number(n) => match quantity::probability_in_range(*n, &n.to_string()) {
                 Ok(v) => {
-                    Some((Spanned::new(v, node.span), complement_of_decimal(&n.to_string(), false).unwrap_or(1.0 - v)))
+                    let exact = complement_of_decimal(&n.to_string(), false);
+                    Some((Spanned::new(value_of(v, exact), node.span), exact.unwrap_or(1.0 - v)))
                 }
                 Err(m) => {
                     self.error("model/invalid-value", node.span, format!("invalid {what}: {m}"), "out of range");
@@ -218,7 +219,8 @@ impl Reader {
                 Ok(v) => {
                     let percent = s.trim().ends_with('%');
                     let text = s.trim().trim_end_matches('%').trim();
-                    Some((Spanned::new(v, node.span), complement_of_decimal(text, percent).unwrap_or(1.0 - v)))
+                    let exact = complement_of_decimal(text, percent);
+                    Some((Spanned::new(value_of(v, exact), node.span), exact.unwrap_or(1.0 - v)))
                 }
                 Err(m) => {
                     self.error("model/invalid-value", node.span, format!("invalid {what}: {m}"), "invalid value");
@@ -230,6 +232,16 @@ impl Reader {
                 None
             }
         }
+    }
+}
+
+/// The value of a probability whose decimal complement may be known exactly: above
+/// 0.5 it is 1 − complement, so `99.9%` is 0.999 (not 0.9990000000000001, as
+/// 99.9 / 100 gives).
+fn value_of(parsed: f64, exact_complement: Option<f64>) -> f64 {
+    match exact_complement {
+        Some(c) if parsed > 0.5 => 1.0 - c,
+        _ => parsed,
     }
 }
 

@@ -9,7 +9,7 @@ use crate::Checked;
 use crate::analysis::cutsets::{CutSet, CutUnit};
 use crate::analysis::load::{ComponentLoad, Level, LoadReport, QueueModel};
 use crate::check;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::format::{duration, percent, rate, significant};
 use crate::model::Model;
 use crate::source::SourceFile;
@@ -22,6 +22,8 @@ const WIDTH: usize = 100;
 struct Rendered<'a> {
     d: &'a Diagnostic,
     source: NamedSource<String>,
+    /// The secondary labels shown in the snippet (those near the primary).
+    secondary: Vec<&'a Label>,
 }
 
 impl std::fmt::Display for Rendered<'_> {
@@ -59,7 +61,6 @@ impl miette::Diagnostic for Rendered<'_> {
             .iter()
             .map(|l| LabeledSpan::new_primary_with_span(Some(l.message.clone()), (l.span.start, l.span.len)));
         let secondary = self
-            .d
             .secondary
             .iter()
             .map(|l| LabeledSpan::new_with_span(Some(l.message.clone()), (l.span.start, l.span.len)));
@@ -77,13 +78,79 @@ pub fn diagnostics(source: &SourceFile, diagnostics: &[Diagnostic], color: bool)
     let handler = handler(color);
     let mut out = String::new();
     for d in diagnostics {
-        let rendered = Rendered { d, source: NamedSource::new(source.name.clone(), source.text.clone()) };
+        if has_long_line(source, d) {
+            out.push_str(&plain(source, d));
+            out.push('\n');
+            continue;
+        }
+        // Secondary labels far from the primary are listed as text below the snippet,
+        // so the snippet does not quote every line in between.
+        let (near, far): (Vec<&Label>, Vec<&Label>) = match &d.primary {
+            Some(primary) => {
+                let line = source.line_col(primary.span.start).0;
+                d.secondary.iter().partition(|l| source.line_col(l.span.start).0.abs_diff(line) <= NEAR_LINES)
+            }
+            None => (d.secondary.iter().collect(), Vec::new()),
+        };
+        let rendered =
+            Rendered { d, source: NamedSource::new(source.name.clone(), source.text.clone()), secondary: near };
         let mut text = String::new();
         if handler.render_report(&mut text, &rendered).is_err() {
             text = format!("{}[{}]: {}\n", d.severity.as_str(), d.rule, d.message);
         }
+        for l in far {
+            let _ = writeln!(text, "  also: {} ({})", l.message, location(source, l.span.start));
+        }
         out.push_str(&text);
         out.push('\n');
+    }
+    out
+}
+
+/// Secondary labels within this many lines of the primary are shown in its snippet.
+const NEAR_LINES: usize = 30;
+
+/// Lines longer than this (in bytes) are never quoted in a snippet: miette cannot
+/// underline past column 65,535, and such a line is unreadable anyway.
+const LONG_LINE: usize = 2_000;
+
+/// Whether a label of `d` sits on a line too long to quote.
+fn has_long_line(source: &SourceFile, d: &Diagnostic) -> bool {
+    let text = source.text.as_bytes();
+    d.primary.iter().chain(&d.secondary).any(|l| {
+        let start = l.span.start.min(text.len());
+        let end = l.span.end().min(text.len()).max(start);
+        let line_start = text[..start].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let line_end = text[end..].iter().position(|&b| b == b'\n').map_or(text.len(), |i| end + i);
+        line_end - line_start > LONG_LINE
+    })
+}
+
+/// `file:line:col` of a byte offset.
+fn location(source: &SourceFile, offset: usize) -> String {
+    let (line, column) = source.line_col(offset);
+    format!("{}:{line}:{column}", source.name)
+}
+
+/// A diagnostic without a source snippet: header, location, labels as text, help.
+fn plain(source: &SourceFile, d: &Diagnostic) -> String {
+    let severity = if d.waived.is_some() { "waived" } else { d.severity.as_str() };
+    let mut out = format!("{severity}[{}]: {}\n", d.rule, d.message);
+    if let Some(primary) = &d.primary {
+        let _ = writeln!(out, "  --> {}", location(source, primary.span.start));
+        let _ = writeln!(out, "  = {}", primary.message);
+    }
+    for l in &d.secondary {
+        let _ = writeln!(out, "  also: {} ({})", l.message, location(source, l.span.start));
+    }
+    match (&d.waived, &d.help) {
+        (Some(reason), _) => {
+            let _ = writeln!(out, "  help: waived: {reason}");
+        }
+        (None, Some(help)) => {
+            let _ = writeln!(out, "  help: {help}");
+        }
+        (None, None) => {}
     }
     out
 }
@@ -153,7 +220,12 @@ fn summary(checked: &Checked) -> String {
                 delta
             );
         }
-        let mut ranked: Vec<usize> = (0..model.components.len()).filter(|&c| r.birnbaum[c] > 0.0).collect();
+        // Improvement potential: the downtime removed if that component never failed
+        // (shares of different components overlap, so they need not add up to 100%).
+        // Entries that round to 0.0% are left out.
+        let mut ranked: Vec<usize> = (0..model.components.len())
+            .filter(|&c| r.birnbaum[c] > 0.0 && share(r.improvement[c], r.unavailability) >= 0.0005)
+            .collect();
         ranked.sort_by(|&a, &b| r.improvement[b].total_cmp(&r.improvement[a]).then(a.cmp(&b)));
         if !ranked.is_empty() {
             let top: Vec<String> = ranked
@@ -161,13 +233,13 @@ fn summary(checked: &Checked) -> String {
                 .take(3)
                 .map(|&c| {
                     format!(
-                        "{} ({} of downtime)",
+                        "{} {}",
                         model.components[c].name,
                         crate::format::percent_diff(share(r.improvement[c], r.unavailability))
                     )
                 })
                 .collect();
-            let _ = writeln!(out, "  fix first: {}", top.join(", "));
+            let _ = writeln!(out, "  fix first (downtime removed if it never failed): {}", top.join(", "));
         }
         if !r.spofs.is_empty() {
             let names: Vec<String> = r.spofs.iter().map(|c| cut_name(model, c)).collect();

@@ -54,7 +54,7 @@ struct Flow {
     correlation_delta_nines: Option<f64>,
     ceiling_unavailability: f64,
     single_points_of_failure: Vec<String>,
-    order_two_cut_sets: Vec<Vec<String>>,
+    order_two_cut_sets: Vec<Cut>,
     importance: Vec<Importance>,
     /// Share of requests lost to transient errors and timeouts (included in `unavailability`).
     transient_unavailability: f64,
@@ -93,6 +93,15 @@ struct BudgetPart {
     mean_s: f64,
     wait_s: f64,
     tail_s: f64,
+}
+
+/// A cut set: the elements whose failures together take the flow down. `order`
+/// counts basic events, so `{"units": ["app"], "order": 2}` is two replicas of app.
+#[derive(Serialize)]
+struct Cut {
+    units: Vec<String>,
+    order: usize,
+    probability: f64,
 }
 
 #[derive(Serialize)]
@@ -243,7 +252,11 @@ pub fn report(source: &SourceFile, checked: &Checked) -> String {
                 correlation_delta_nines: finite(r.correlation_delta_nines),
                 ceiling_unavailability: r.ceiling_unavailability,
                 single_points_of_failure: r.spofs.iter().flat_map(cut_names).collect(),
-                order_two_cut_sets: r.order_two.iter().map(cut_names).collect(),
+                order_two_cut_sets: r
+                    .order_two
+                    .iter()
+                    .map(|cut| Cut { units: cut_names(cut), order: cut.order, probability: cut.probability })
+                    .collect(),
                 importance,
                 transient_unavailability: r.transient_unavailability,
                 latency: report.load.as_ref().map(|load| {

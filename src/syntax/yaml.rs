@@ -1,7 +1,8 @@
 //! YAML → [`Node`] via serde-saphyr, keeping a span on every key and value.
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::{DuplicateKeyPolicy, Location, Options, Spanned};
+use serde_saphyr::budget::BudgetBreach;
+use serde_saphyr::{Budget, DuplicateKeyPolicy, Location, Options, Spanned};
 
 use super::node::{Key, Node, NodeKind};
 use crate::source::Span;
@@ -13,6 +14,13 @@ pub struct YamlError {
     pub span: Span,
 }
 
+/// Most YAML nodes (scalars, sequences, mappings) a file may expand to, aliases
+/// included: one per 32 bytes of the largest accepted input ([`crate::MAX_INPUT_BYTES`],
+/// 32 MiB), 1,048,576. Models use about 90 bytes per node (a 62,500-component model is
+/// 22 MB and 250,000 nodes), so a legal file fits with room to spare, while an alias
+/// bomb ("billion laughs") is stopped after about a million nodes.
+pub const MAX_NODES: usize = crate::MAX_INPUT_BYTES / 32;
+
 /// Parses `text` into a spanned tree. The error carries the position of the first
 /// syntax error (YAML syntax errors stop the parser; semantic errors are all reported
 /// later by the model layer).
@@ -21,13 +29,48 @@ pub fn parse_yaml(text: &str) -> Result<Node, YamlError> {
     // Duplicates are reported (with both positions) by the model layer, with every
     // other problem, instead of stopping the parse at the first one.
     options.duplicate_keys = DuplicateKeyPolicy::PassThrough;
+    let mut budget = Budget::default();
+    budget.max_nodes = MAX_NODES;
+    // Events are at most two per node (a collection's start and end).
+    budget.max_events = 2 * MAX_NODES + 16;
+    // Alias expansion is where a bomb spends its time: copies of anchored events are
+    // capped well below the node limit (a model's anchors are small).
+    budget.max_recorded_anchor_events = MAX_NODES / 4;
+    options.budget = Some(budget);
     match serde_saphyr::from_str_with_options::<Option<Spanned<RawNode>>>(text, options) {
         Ok(Some(root)) => Ok(finish(root, text)),
         Ok(None) => Ok(Node { kind: NodeKind::Null, span: Span::new(0, 0) }),
         Err(error) => {
             let span = error.location().map(|loc| location_span(&loc, text)).unwrap_or_else(|| Span::new(0, 0));
-            Err(YamlError { message: first_line(&error.to_string()), span })
+            let mut inner = &error;
+            while let serde_saphyr::Error::AliasError { error, .. } | serde_saphyr::Error::WithSnippet { error, .. } =
+                inner
+            {
+                inner = error;
+            }
+            let message = match inner {
+                serde_saphyr::Error::Budget { breach, .. } => budget_message(breach),
+                _ => first_line(&error.to_string()),
+            };
+            Err(YamlError { message, span })
         }
+    }
+}
+
+/// A breached parser budget in words.
+fn budget_message(breach: &BudgetBreach) -> String {
+    match breach {
+        BudgetBreach::Nodes { .. } | BudgetBreach::Events { .. } => format!(
+            "the file expands to more than {MAX_NODES} YAML nodes (aliases included); the limit is {MAX_NODES}, \
+             one per 32 bytes of the largest accepted input ({} MiB)",
+            crate::MAX_INPUT_BYTES / (1024 * 1024)
+        ),
+        BudgetBreach::Depth { .. } => "the file nests collections too deeply for the YAML parser's limit".into(),
+        _ => format!(
+            "the file expands its aliases beyond the YAML parser's safety limits (more than {MAX_NODES} YAML nodes \
+             or {} copied anchor events)",
+            MAX_NODES / 4
+        ),
     }
 }
 
@@ -82,7 +125,12 @@ fn finish(raw: Spanned<RawNode>, text: &str) -> Node {
     let span = location_span(&raw.referenced, text);
     let kind = match raw.value {
         RawNode::Null => NodeKind::Null,
-        RawNode::Bool(b) => NodeKind::Bool(b),
+        // YAML 1.2 core schema: only true/false (any case) are booleans; YAML 1.1's
+        // y, n, yes, no, on, off stay strings (they are valid names).
+        RawNode::Bool(b) => match text.get(span.start..span.end()) {
+            Some(t) if !t.is_empty() && !is_core_bool(t) => NodeKind::String(t.to_string()),
+            _ => NodeKind::Bool(b),
+        },
         RawNode::Number(n) => NodeKind::Number(n),
         RawNode::String(s) => NodeKind::String(s),
         RawNode::Seq(items) => NodeKind::Seq(items.into_iter().map(|n| finish(n, text)).collect()),
@@ -97,6 +145,11 @@ fn finish(raw: Spanned<RawNode>, text: &str) -> Node {
         ),
     };
     Node { kind, span }
+}
+
+/// `true` or `false` as YAML 1.2 writes them: lower, title or upper case.
+fn is_core_bool(text: &str) -> bool {
+    matches!(text, "true" | "True" | "TRUE" | "false" | "False" | "FALSE")
 }
 
 impl<'de> Deserialize<'de> for RawNode {
@@ -176,6 +229,29 @@ mod tests {
         assert_eq!(inner[0].1.span, Span::new(13, 7));
         let NodeKind::Seq(items) = &inner[1].1.kind else { panic!("not a list") };
         assert_eq!(items[1].span, Span::new(30, 3));
+    }
+
+    #[test]
+    fn only_true_and_false_are_booleans() {
+        let text = "[y, n, yes, No, ON, off, true, True, FALSE, \"yes\"]";
+        let NodeKind::Seq(items) = parse_yaml(text).unwrap().kind else { panic!("not a list") };
+        let kinds: Vec<NodeKind> = items.into_iter().map(|n| n.kind).collect();
+        let s = |t: &str| NodeKind::String(t.to_string());
+        assert_eq!(
+            kinds,
+            [
+                s("y"),
+                s("n"),
+                s("yes"),
+                s("No"),
+                s("ON"),
+                s("off"),
+                NodeKind::Bool(true),
+                NodeKind::Bool(true),
+                NodeKind::Bool(false),
+                s("yes")
+            ]
+        );
     }
 
     #[test]
