@@ -259,7 +259,7 @@ fn generate(options: &Options) -> String {
         }
         out.push_str("    calls:\n");
         for call in &calls[c] {
-            let retry = if options.latency && rng.below(5) == 0 { ", timeout: 50ms, retries: 1" } else { "" };
+            let retry = if options.latency && rng.below(5) == 0 { ", timeout: 30s, retries: 1" } else { "" };
             match (call.fallback, call.soft, retry.is_empty()) {
                 (None, false, true) => {
                     let _ = writeln!(out, "      - {}", names[call.to]);

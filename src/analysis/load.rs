@@ -30,6 +30,9 @@ pub enum Level {
 const MAX_PASSES: usize = 12;
 /// Relative change in every arrival rate below which the fixed point has converged.
 const CONVERGED: f64 = 1e-9;
+/// A per-try failure probability this small moves no arrival rate by more than
+/// [`CONVERGED`]: a pass that sees none above it is already the fixed point.
+const NEGLIGIBLE_FAILURE: f64 = 1e-12;
 
 /// Worst-case retry amplification (every attempt failing, tries multiplied along the
 /// deepest path) above which `capacity/retry-amplification` is reported.
@@ -277,7 +280,13 @@ impl<'m> LoadModel<'m> {
                 let solved = self.solve(level, options);
                 (solved.clone(), solved)
             }
-            None => (self.solve(Level::Mean, options), self.solve(Level::Peak, options)),
+            // The two levels are independent: solve them on two threads.
+            None => std::thread::scope(|scope| {
+                let peak = scope.spawn(|| self.solve(Level::Peak, options));
+                let mean = self.solve(Level::Mean, options);
+                let peak = peak.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (mean, peak)
+            }),
         };
         let components = (0..n)
             .map(|c| {
@@ -324,6 +333,12 @@ impl<'m> LoadModel<'m> {
             converged: mean.converged && peak.converged,
             has_traffic: model.traffic.is_some(),
         }
+    }
+
+    /// Mean own time (queue wait + service) of `c` in an evaluated report.
+    pub fn own_mean(&self, c: ComponentId, report: &LoadReport, level: Level) -> f64 {
+        let wait = report.components[c].at(level).mean_wait_s.unwrap_or(0.0);
+        wait + self.service[c].as_ref().map_or(0.0, ServiceTime::mean)
     }
 
     fn replicas(&self, c: ComponentId, options: &LoadOptions) -> u32 {
@@ -384,12 +399,15 @@ impl<'m> LoadModel<'m> {
             let done = previous.as_ref().is_some_and(|p| {
                 p.iter().zip(&arrival).all(|(a, b)| (a - b).abs() <= CONVERGED * a.abs().max(b.abs()).max(1e-300))
             });
+            // Without timeouts or hedges, tries do not depend on load: the second pass
+            // (which sees the first pass's error ratios) is exact, and the first one
+            // already is when no try can fail.
+            let no_failures = pass.attempts.values().all(|a| a.fail <= NEGLIGIBLE_FAILURE);
             attempts = pass.attempts.clone();
             previous = Some(arrival);
             solved = Some(pass);
-            // Without timeouts or hedges, tries do not depend on load: the second pass
-            // (which sees the first pass's error ratios) is exact.
-            if done || (previous_passes > 0 && !self.has_timeouts_or_hedges(options)) {
+            let load_independent = !self.has_timeouts_or_hedges(options);
+            if done || no_failures || (load_independent && previous_passes > 0) {
                 converged = true;
                 break;
             }
@@ -611,6 +629,10 @@ impl<'m> LoadModel<'m> {
             one = one.hedge(d);
         }
         let error = 1.0 - target_success;
+        if error <= 0.0 && call.timeout.is_none() {
+            // Every try succeeds: the first one is the answer.
+            return AttemptOutcome { success: 1.0, on_failure: one.clone(), on_success: one, fail: 0.0, hedged };
+        }
         // One attempt: (P(fail), time when it fails, time when it succeeds).
         let (fail, fail_time, ok_time) = match &call.timeout {
             Some(tau) => {
@@ -625,6 +647,10 @@ impl<'m> LoadModel<'m> {
             }
             None => (error, one.clone(), one),
         };
+        if fail <= NEGLIGIBLE_FAILURE {
+            // Failed tries carry no weight: the first try is the answer.
+            return AttemptOutcome { success: 1.0 - fail, on_success: ok_time, on_failure: fail_time, fail, hedged };
+        }
         let tries = call.tries();
         let backoff = call.backoff.as_ref().map_or(0.0, |b| b.value);
         // j failed tries then a success: Σ failed times + backoffs (doubling) + success.

@@ -15,6 +15,11 @@ use super::Subject;
 
 /// Most replicas a fix search adds to one component.
 const MAX_EXTRA_REPLICAS: u32 = 64;
+/// Hedges and parallel-call rewrites tried per latency finding.
+const FIX_CANDIDATES: usize = 3;
+/// Largest flow (components reached) whose latency findings get a computed fix: each
+/// candidate is a full re-evaluation, about 1 ms per component.
+const MAX_FIX_SEARCH_COMPONENTS: usize = 200;
 
 pub fn findings(model: &Model, load: &LoadReport) -> Vec<(Subject, Diagnostic)> {
     let mut found = Vec::new();
@@ -271,7 +276,14 @@ fn latency_objectives(model: &Model, load: &LoadReport, f: usize) -> Vec<(Subjec
                 ),
             );
         }
-        if let Some(help) = latency_fix(model, f, objective.quantile, &objective.name, limit, level) {
+        let reach = crate::graph::reachable(model, flow.entry.value).len();
+        if reach > MAX_FIX_SEARCH_COMPONENTS {
+            d = d.with_help(format!(
+                "no fix computed: the flow reaches {reach} components and the fix search (one full re-evaluation \
+                 per candidate) runs on flows of up to {MAX_FIX_SEARCH_COMPONENTS}; start with the largest part of \
+                 its latency budget"
+            ));
+        } else if let Some(help) = latency_fix(model, f, objective.quantile, &objective.name, limit, level) {
             d = d.with_help(help);
         }
         out.push((Subject::Flow(f), d));
@@ -349,14 +361,27 @@ fn latency_fix(model: &Model, f: usize, quantile: f64, name: &str, limit: f64, l
         }
     }
     let reachable = crate::graph::reachable(model, model.flows[f].entry.value);
-    // 2. Hedge a fan-out call (count > 1 or a parallel group) at its target's p95.
-    for &c in &reachable {
-        for (i, call) in model.components[c].calls.iter().enumerate() {
-            let fan_out = call.fanout.as_ref().is_some_and(|f| f.shards.value > 1)
-                || matches!(&call.target, CallTarget::Parallel { to, .. } if to.len() > 1);
-            if !fan_out || call.hedge.is_some() {
-                continue;
-            }
+    // Each candidate costs a full evaluation: try the few that matter most.
+    let slowest = |mut candidates: Vec<(f64, ComponentId, usize)>| {
+        candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))));
+        candidates.truncate(FIX_CANDIDATES);
+        candidates
+    };
+    let response = |c: ComponentId| base.components[c].at(level).mean_response_s.unwrap_or(f64::INFINITY);
+    // 2. Hedge a fan-out call (a fan-out or a parallel group) at its target's p95.
+    let fan_outs: Vec<(f64, ComponentId, usize)> = reachable
+        .iter()
+        .flat_map(|&c| model.components[c].calls.iter().enumerate().map(move |(i, call)| (c, i, call)))
+        .filter(|(_, _, call)| {
+            call.hedge.is_none()
+                && (call.fanout.as_ref().is_some_and(|f| f.shards.value > 1)
+                    || matches!(&call.target, CallTarget::Parallel { to, .. } if to.len() > 1))
+        })
+        .map(|(c, i, call)| (response(call.targets()[0].value), c, i))
+        .collect();
+    for (_, c, i) in slowest(fan_outs) {
+        {
+            let call = &model.components[c].calls[i];
             let target = call.targets()[0].value;
             let Some(p95) = base.components[target].at(level).response.p95 else { continue };
             let v = evaluate(LoadOptions { hedge: Some((c, i, p95)), ..Default::default() });
@@ -374,11 +399,17 @@ fn latency_fix(model: &Model, f: usize, quantile: f64, name: &str, limit: f64, l
             );
         }
     }
-    // 3. Run the sequential calls of one component in parallel.
-    for &c in &reachable {
-        if model.components[c].calls.len() < 2 {
-            continue;
-        }
+    // 3. Run the sequential calls of one component in parallel: the components that
+    // spend longest in their calls.
+    let sequential: Vec<(f64, ComponentId, usize)> = reachable
+        .iter()
+        .filter(|&&c| model.components[c].calls.len() >= 2)
+        .map(|&c| {
+            let own = loads.own_mean(c, &base, level);
+            (response(c) - own, c, 0)
+        })
+        .collect();
+    for (_, c, _) in slowest(sequential) {
         let v = evaluate(LoadOptions { parallel_calls: Some(c), ..Default::default() });
         consider(
             v,
