@@ -157,6 +157,10 @@ fn main() {
     println!("  one sum of two {DEFAULT_BINS}-point grids: {:.3} ms", min);
     let (min, _, _) = time(50, || Grid::from_service(&f.seq_a[0], DEFAULT_BINS));
     println!("  one from_service (lognormal, {DEFAULT_BINS} bins): {:.3} ms", min);
+    for s in &f.seq_b[..3] {
+        let (min, _, _) = time(20, || Grid::from_service(s, DEFAULT_BINS));
+        println!("  one from_service ({s:?}): {:.3} ms", min);
+    }
     if !mc {
         return;
     }
