@@ -39,12 +39,8 @@ pub const MIN_BINS: usize = 256;
 pub const MAX_BINS: usize = 1 << 22;
 /// On-grid tail mass that re-fitting may move into `beyond`.
 const TAIL_EPS: f64 = 1e-12;
-/// `from_service` spans the service time up to its (1 − SERVICE_TAIL)-quantile…
+/// `from_service` spans the service time up to its (1 − SERVICE_TAIL)-quantile.
 const SERVICE_TAIL: f64 = 1e-10;
-/// …or, for heavy tails, as little as its (1 − MAX_SERVICE_TAIL)-quantile, so that at least
-/// BODY_CELLS cells lie below the median.
-const MAX_SERVICE_TAIL: f64 = 1e-6;
-const BODY_CELLS: f64 = 16.0;
 
 impl Grid {
     /// A constant time t (seconds). Negative or NaN t is taken as 0; an infinite t puts all
@@ -63,35 +59,18 @@ impl Grid {
     /// Discretises a service time on `bins` points (clamped to 16..=[`MAX_BINS`]) up to
     /// ≈ its (1 − 1e-10)-quantile; cell masses are exact differences of the cdf (of the
     /// survival function above the median, for tail accuracy) and `beyond` = sf(last edge).
-    /// Heavy tails (lognormal cv ≳ 1.5) would leave the median in the first few cells; then
-    /// the grid stops as early as the (1 − 1e-6)-quantile (the rest stays in `beyond`, so
-    /// quantiles above it are infinite) and, if still needed, uses up to 16× `bins`.
     pub fn from_service(s: &ServiceTime, bins: usize) -> Grid {
         if let ServiceTime::Constant { value } = *s {
             return Grid::point(value);
         }
-        let mut bins = bins.clamp(16, MAX_BINS);
-        let median = s.quantile(0.5);
-        let mut tail = SERVICE_TAIL;
-        let mut hi = s.quantile(1.0 - tail);
+        let bins = bins.clamp(16, MAX_BINS);
+        let hi = s.quantile(1.0 - SERVICE_TAIL);
         if !(hi.is_finite() && hi > 0.0) {
             let m = s.mean();
             return Grid::point(if m.is_finite() { m } else { 0.0 });
         }
-        // Heavy tails: keep at least BODY_CELLS cells below the median, first by leaving
-        // up to MAX_SERVICE_TAIL of the far tail in `beyond`, then with up to 16× the bins.
-        if median > 0.0 {
-            let body = |hi: f64, bins: usize| (bins - 1) as f64 * median / hi;
-            while body(hi, bins) < BODY_CELLS && tail < MAX_SERVICE_TAIL {
-                tail *= 10.0;
-                hi = s.quantile(1.0 - tail);
-            }
-            if body(hi, bins) < BODY_CELLS {
-                let wanted = (BODY_CELLS * hi / median).ceil() as usize + 1;
-                bins = wanted.min(bins.saturating_mul(16)).min(MAX_BINS);
-            }
-        }
         let step = hi / (bins - 1) as f64;
+        let median = s.quantile(0.5);
         // (cdf, sf) at the upper edge of each cell, each computed on its accurate side.
         let edge = |i: usize| {
             let t = (i as f64 + 0.5) * step;
@@ -833,20 +812,6 @@ mod tests {
             assert!(rel(g.quantile(p), s.quantile(p)) < 1e-5, "p {p}: {} vs {}", g.quantile(p), s.quantile(p));
         }
         assert_eq!(g.quantile(1.0), f64::INFINITY);
-    }
-
-    #[test]
-    fn heavy_tails_keep_the_body_resolved() {
-        for cv in [2.0, 4.0] {
-            let s = ServiceTime::lognormal_from_mean_cv(1.0, cv).unwrap();
-            let g = Grid::from_service(&s, DEFAULT_BINS);
-            assert!(g.beyond <= 1e-6 + 1e-12, "cv {cv}: beyond {}", g.beyond);
-            assert!(s.quantile(0.5) / g.step >= 16.0, "cv {cv}: {} cells below the median", s.quantile(0.5) / g.step);
-            for p in [0.5, 0.9, 0.99, 0.999] {
-                let (q, want) = (g.quantile(p), s.quantile(p));
-                assert!(rel(q, want) < 1e-3, "cv {cv} p{p}: {q} vs {want}");
-            }
-        }
     }
 
     #[test]
