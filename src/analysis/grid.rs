@@ -254,14 +254,10 @@ impl Grid {
 
     /// (T | T ≤ tau, P(T > tau)): what an attempt that beat a timeout took, and the
     /// probability of timing out. The cell containing tau is split at tau (its kept part
-    /// placed at the kept part's centre); `beyond` mass counts as timed out. A constant is
-    /// kept whole when ≤ tau. When nothing is
+    /// placed at the kept part's centre); `beyond` mass counts as timed out. When nothing is
     /// below tau the conditional is undefined and point(tau) is returned with probability 1.
     pub fn truncate_at(&self, tau: f64) -> (Grid, f64) {
         let tau = if tau.is_nan() || tau < 0.0 { 0.0 } else { tau };
-        if let Some(x) = self.as_point() {
-            return if x <= tau { (self.clone(), 0.0) } else { (Grid::point(tau), 1.0) };
-        }
         let step = valid_step(self.step);
         let mut kept = vec![0.0; self.mass.len()];
         let mut timed_out = self.beyond;
@@ -425,12 +421,7 @@ impl Grid {
             return (self.mass[..used].to_vec(), self.beyond + dropped);
         }
         let len = (end / step).ceil() as usize + 2;
-        // A constant stays a point (split between neighbours); cells are spread.
-        let (mass, overflow) = if self.as_point().is_some() {
-            place(&self.mass[..used], own, 0.0, step, len)
-        } else {
-            regrid(&self.mass[..used], own, step, len)
-        };
+        let (mass, overflow) = place(&self.mass[..used], own, 0.0, step, len);
         (mass, self.beyond + dropped + overflow)
     }
 
@@ -451,7 +442,7 @@ impl Grid {
         let refine = used > 1 && 3 * used < 2 * len && 3 * used < 2 * target;
         if coarsen || refine {
             let new_step = self.step * (used - 1) as f64 / (target - 1) as f64;
-            let (mass, overflow) = regrid(&self.mass[..used], self.step, new_step, target);
+            let (mass, overflow) = place(&self.mass[..used], self.step, 0.0, new_step, target);
             return Grid { step: new_step, mass, beyond: self.beyond + dropped + overflow };
         }
         self.mass.truncate(used);
@@ -581,50 +572,6 @@ fn place(mass: &[f64], step: f64, offset: f64, new_step: f64, len: usize) -> (Ve
             } else {
                 overflow += m * frac;
             }
-        }
-    }
-    (out, overflow)
-}
-
-/// Moves masses at i·step onto j·new_step (j < len), mean preserving: onto a coarser
-/// step by linear splits ([`place`]); onto a finer one by spreading each cell's mass over
-/// the fine cells it covers (each piece placed at its own centre), so that a refined grid
-/// keeps the uniform-within-cell reading instead of turning into a staircase. Cell 0 (a
-/// point at 0 in the mean) stays at 0.
-fn regrid(mass: &[f64], step: f64, new_step: f64, len: usize) -> (Vec<f64>, f64) {
-    let ratio = step / new_step;
-    if !(ratio > 1.0 + 1e-9 && ratio.is_finite() && step.is_finite()) {
-        return place(mass, step, 0.0, new_step, len);
-    }
-    let mut out = vec![0.0; len];
-    let mut overflow = 0.0;
-    let mut put = |x: f64, m: f64| {
-        // x in units of new_step.
-        let j = x.floor();
-        let frac = x - j;
-        for (k, w) in [(j, 1.0 - frac), (j + 1.0, frac)] {
-            if w > 0.0 {
-                if k < len as f64 { out[k as usize] += m * w } else { overflow += m * w }
-            }
-        }
-    };
-    for (i, &m) in mass.iter().enumerate() {
-        let m = clean(m);
-        if m == 0.0 {
-            continue;
-        }
-        if i == 0 {
-            put(0.0, m);
-            continue;
-        }
-        // The cell [a, b) in units of new_step, cut at the fine cell edges k + ½.
-        let (a, b) = ((i as f64 - 0.5) * ratio, (i as f64 + 0.5) * ratio);
-        let mut lo = a;
-        while lo < b {
-            let hi = ((lo + 0.5).floor() + 0.5).min(b);
-            let hi = if hi <= lo { b } else { hi };
-            put((lo + hi) / 2.0, m * (hi - lo) / (b - a));
-            lo = hi;
         }
     }
     (out, overflow)
@@ -761,23 +708,6 @@ mod tests {
     }
 
     #[test]
-    fn refining_spreads_cells_uniformly() {
-        // One cell [1.5, 2.5) onto a 4× finer grid: pieces of 1/8, 1/4, 1/4, 1/4, 1/8 centred
-        // at 6.25, 7, 8, 9, 9.75 (fine units), the end pieces split linearly.
-        let (out, overflow) = regrid(&[0.0, 0.0, 1.0], 1.0, 0.25, 12);
-        assert_eq!(overflow, 0.0);
-        let mean: f64 = out.iter().enumerate().map(|(i, m)| i as f64 * 0.25 * m).sum();
-        assert!((mean - 2.0).abs() < 1e-12, "{mean}");
-        assert!((out.iter().sum::<f64>() - 1.0).abs() < 1e-12);
-        let want = [0.09375, 0.28125, 0.25, 0.28125, 0.09375];
-        for (j, w) in want.iter().enumerate() {
-            assert!((out[6 + j] - w).abs() < 1e-12, "{out:?}");
-        }
-        // Coarsening is the linear split.
-        assert_eq!(regrid(&[0.0, 1.0], 1.0, 2.0, 2).0, vec![0.5, 0.5]);
-    }
-
-    #[test]
     fn points_and_shifts_are_exact() {
         let p = Grid::point(3.0).sum(&Grid::point(2.0)).shift(0.5);
         assert_eq!(p.as_point(), Some(5.5));
@@ -822,8 +752,6 @@ mod tests {
         assert!(rel(cond.mean(), want) < 1e-4, "{} vs {want}", cond.mean());
         let (none, p) = g.truncate_at(-1.0);
         assert_eq!((none.as_point(), p), (Some(0.0), 1.0));
-        assert_eq!(Grid::point(0.0).truncate_at(0.0), (Grid::point(0.0), 0.0));
-        assert_eq!(Grid::point(2.0).truncate_at(1.0), (Grid::point(1.0), 1.0));
     }
 
     #[test]
