@@ -64,7 +64,7 @@ fn check_mc(name: &str, g: &Grid, seed: u64, mut draw: impl FnMut(&mut Mc) -> f6
     let mut worst: f64 = 0.0;
     for p in PS {
         let sd = (n * p * (1.0 - p)).sqrt();
-        let lo = xs[((n * p - 4.0 * sd).floor() as usize).max(0)];
+        let lo = xs[(n * p - 4.0 * sd).floor() as usize];
         let hi = xs[((n * p + 4.0 * sd).ceil() as usize).min(N_MC - 1)];
         let point = xs[(n * p) as usize];
         let q = g.quantile(p);

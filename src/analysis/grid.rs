@@ -521,12 +521,11 @@ fn valid_step(step: f64) -> f64 {
     if step.is_finite() && step > 0.0 { step } else { 1.0 }
 }
 
-/// Points a result is re-fitted to: the parts' resolution, but never above
-/// [`DEFAULT_BINS`] — results may hold up to 1.5× their target before re-fitting, so a
-/// target taken from the parts' lengths alone would ratchet up along every chain of
-/// operations (measured: 500,000-point FFTs on a 100-component model).
+/// Points for a result: the longest input's length rounded down to a power of two (so
+/// that results, which may keep up to 1.5× this many points, do not grow the next target).
 fn target_bins<'a>(parts: impl IntoIterator<Item = &'a Grid>) -> usize {
-    parts.into_iter().map(|g| g.mass.len()).max().unwrap_or(0).clamp(MIN_BINS, DEFAULT_BINS)
+    let longest = parts.into_iter().map(|g| g.mass.len()).max().unwrap_or(0).clamp(MIN_BINS, MAX_BINS);
+    1 << longest.ilog2()
 }
 
 /// The finest step among the parts, unless spanning `span` with it would need more than
