@@ -1,7 +1,7 @@
 //! ninecheck: a declarative capacity-and-reliability model checker.
 //!
 //! The pipeline is syntax → model → graph → analysis → check → render:
-//! [`syntax`] reads YAML into a spanned tree, [`model`] validates it into a typed
+//! [`syntax`] reads YAML or the DSL into one spanned tree, [`model`] validates it into a typed
 //! model, [`graph`] rejects call cycles, [`analysis`] computes the numbers,
 //! [`check`] turns objectives into findings and [`render`] prints them.
 
@@ -46,9 +46,7 @@ pub fn load(source: &SourceFile) -> Result<Model, Vec<Diagnostic>> {
             ),
         )]);
     }
-    let node = syntax::parse_yaml(&source.text).map_err(|e| {
-        vec![Diagnostic::error("syntax/yaml", format!("invalid YAML: {}", e.message)).with_primary(e.span, "here")]
-    })?;
+    let node = syntax::parse(source)?;
     let model = model::build(&node)?;
     let mut cycles = graph::cycle_diagnostics(&model);
     if !cycles.is_empty() {
