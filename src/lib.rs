@@ -56,6 +56,14 @@ pub fn load(source: &SourceFile) -> Result<Model, Vec<Diagnostic>> {
     Ok(model)
 }
 
+/// The model file rewritten in spelling `to`, comments carried over. The model
+/// must be valid first: converting a broken file would only move its errors.
+pub fn convert(source: &SourceFile, to: syntax::Spelling) -> Result<String, Vec<Diagnostic>> {
+    load(source)?;
+    let node = syntax::parse(source)?;
+    syntax::rewrite(source, &node, to)
+}
+
 /// Loads, analyses and checks a model. `today` (YYYY-MM-DD) expires waivers.
 pub fn check_source(source: &SourceFile, today: &str) -> Result<Checked, Vec<Diagnostic>> {
     let model = load(source)?;

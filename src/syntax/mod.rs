@@ -5,13 +5,16 @@
 //! downstream sees plain nodes with byte spans, so both spellings feed the same
 //! model code.
 
+pub mod comments;
 mod dsl;
 mod node;
 mod scalar;
+mod write;
 mod yaml;
 
 pub use dsl::{MAX_DEPTH, parse_dsl};
 pub use node::{Key, Node, NodeKind};
+pub use write::{Unwritable, write_dsl, write_yaml};
 pub use yaml::parse_yaml;
 
 use crate::diagnostic::Diagnostic;
@@ -59,5 +62,41 @@ pub fn parse(source: &SourceFile) -> Result<Node, Vec<Diagnostic>> {
         Spelling::Yaml => parse_yaml(&source.text).map_err(|e| {
             vec![Diagnostic::error("syntax/yaml", format!("invalid YAML: {}", e.message)).with_primary(e.span, "here")]
         }),
+    }
+}
+
+/// The comments of `source`, attached to the entries of `node` (its parse).
+pub fn comments_of(source: &SourceFile, node: &Node) -> comments::Comments {
+    let raw = match Spelling::of(&source.name, &source.text) {
+        Spelling::Dsl => dsl::lex(&source.text).comments,
+        Spelling::Yaml => comments::yaml_comments(&source.text),
+    };
+    comments::Comments::attach(node, &source.text, raw)
+}
+
+/// Writes `node` (parsed from `source`, whose comments are carried over) in
+/// spelling `to`, and checks that the text reads back as the same tree: a
+/// writer bug must never silently change a model.
+pub fn rewrite(source: &SourceFile, node: &Node, to: Spelling) -> Result<String, Vec<Diagnostic>> {
+    let mut comments = comments_of(source, node);
+    let text = match to {
+        Spelling::Dsl => write_dsl(node, &mut comments).map_err(|Unwritable(why)| {
+            vec![Diagnostic::error("syntax/dsl", format!("cannot write {} as DSL: {why}", source.name))]
+        })?,
+        Spelling::Yaml => write_yaml(node, &mut comments),
+    };
+    let reread = match to {
+        Spelling::Dsl => parse_dsl(&text).ok(),
+        Spelling::Yaml => parse_yaml(&text).ok(),
+    };
+    match reread {
+        Some(back) if back.same_tree(node) => Ok(text),
+        _ => Err(vec![Diagnostic::error(
+            if to == Spelling::Dsl { "syntax/dsl" } else { "syntax/yaml" },
+            format!(
+                "internal error: the rewritten {} does not read back as the same model; nothing was written",
+                source.name
+            ),
+        )]),
     }
 }

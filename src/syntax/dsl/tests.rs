@@ -31,7 +31,7 @@ fn shape(node: &Node) -> String {
     }
 }
 
-fn text_of<'a>(text: &'a str, span: Span) -> &'a str {
+fn text_of(text: &str, span: Span) -> &str {
     &text[span.start..span.end()]
 }
 
