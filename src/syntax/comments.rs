@@ -182,6 +182,12 @@ fn collect_anchors(node: &Node, anchors: &mut Vec<(usize, bool)>) {
     }
 }
 
+/// The comments of a DSL text (`#` anywhere outside strings, `//` where a
+/// word could start).
+pub fn dsl_comments(text: &str) -> Vec<RawComment> {
+    super::dsl::lex(text).comments
+}
+
 /// The comments of a YAML text: a `#` at the start of a line or after white
 /// space, outside quoted scalars and block scalars (`|`, `>`).
 pub fn yaml_comments(text: &str) -> Vec<RawComment> {

@@ -117,6 +117,10 @@ fn syntax_error(source: &SourceFile, error: &pest::error::Error<Rule>, base: usi
             pest::error::InputLocation::Span((s, _)) => s,
         };
     let text = &source.text;
+    // At the end of the file, point just after the last text (a label past the
+    // end would not be shown).
+    let at_end = text[at.min(text.len())..].trim().is_empty();
+    let at = if at_end { text.trim_end().len() } else { at };
     let positives: &[Rule] = match &error.variant {
         pest::error::ErrorVariant::ParsingError { positives, .. } => positives,
         pest::error::ErrorVariant::CustomError { .. } => &[],
@@ -160,6 +164,7 @@ fn syntax_error(source: &SourceFile, error: &pest::error::Error<Rule>, base: usi
     // Values first: "expected a value or …" reads best.
     expected.sort_by_key(|e| !e.starts_with("a value"));
     let found = match text[at..].chars().next() {
+        _ if at_end => "the end of the file".to_string(),
         None => "the end of the file".to_string(),
         Some('\n' | '\r') => "the end of the line".to_string(),
         Some(c) => format!("`{c}`"),

@@ -68,7 +68,7 @@ pub fn parse(source: &SourceFile) -> Result<Node, Vec<Diagnostic>> {
 /// The comments of `source`, attached to the entries of `node` (its parse).
 pub fn comments_of(source: &SourceFile, node: &Node) -> comments::Comments {
     let raw = match Spelling::of(&source.name, &source.text) {
-        Spelling::Dsl => dsl::lex(&source.text).comments,
+        Spelling::Dsl => comments::dsl_comments(&source.text),
         Spelling::Yaml => comments::yaml_comments(&source.text),
     };
     comments::Comments::attach(node, &source.text, raw)

@@ -150,8 +150,19 @@ pub fn yaml_plain_string(text: &str) -> bool {
         return false;
     }
     // YAML reads `1_000` as a number; treat underscores as digits' separators here.
-    let without_underscores: String = text.chars().filter(|&c| c != '_').collect();
-    parse_number(&without_underscores).is_none() && parse_number(&lower).is_none()
+    let without_underscores: String = lower.chars().filter(|&c| c != '_').collect();
+    !looks_numeric(&without_underscores)
+}
+
+/// Number syntax regardless of the value (`1e400` and long hex included).
+fn looks_numeric(text: &str) -> bool {
+    let body = text.strip_prefix(['+', '-']).unwrap_or(text);
+    match body.get(..2) {
+        Some("0x") => !body[2..].is_empty() && body[2..].chars().all(|c| c.is_ascii_hexdigit()),
+        Some("0o") => !body[2..].is_empty() && body[2..].chars().all(|c| c.is_digit(8)),
+        Some("0b") => !body[2..].is_empty() && body[2..].chars().all(|c| c.is_digit(2)),
+        _ => is_decimal(body),
+    }
 }
 
 /// `text` as a YAML double-quoted string.

@@ -135,7 +135,7 @@ fn first(text: &str) -> (String, (usize, usize)) {
 fn syntax_errors_in_plain_words() {
     assert_eq!(
         first("system {\n  name x\n"),
-        ("expected an entry or `}` to close the block opened at 1:8, found the end of the file".to_string(), (3, 1))
+        ("expected an entry or `}` to close the block opened at 1:8, found the end of the file".to_string(), (2, 9))
     );
     assert_eq!(
         first("a [1, 2\nb 3\n"),
