@@ -2,7 +2,11 @@
 //!
 //! ```text
 //! cargo run --release --example gen_layered -- N [--seed S] > model.yaml
+//! cargo run --release --example gen_layered -- N [--seed S] --dsl > model.nines
 //! ```
+//!
+//! `--dsl` writes the same model in the DSL (converted by the library's writer,
+//! which checks that it reads back as the same tree).
 //!
 //! Shape (issue 2, "Performance"): N components in total, every one with 3
 //! replicas needing 2 (`min_healthy: 2`), spread over three zones of one region.
@@ -15,7 +19,7 @@
 //! soft. Every component is reachable from some flow, so the whole model is in
 //! the analysis.
 //!
-//! Output depends only on N and the seed (an inline SplitMix64 PRNG; std only).
+//! Output depends only on N and the seed (an inline SplitMix64 PRNG).
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
@@ -53,18 +57,21 @@ impl Rng {
     }
 }
 
-const USAGE: &str = "usage: gen_layered N [--seed S]   (N ≥ 4 components; prints a YAML model on stdout)";
+const USAGE: &str =
+    "usage: gen_layered N [--seed S] [--dsl]   (N ≥ 4 components; prints a YAML, or DSL, model on stdout)";
 
-fn parse_args() -> Result<(usize, u64), String> {
+fn parse_args() -> Result<(usize, u64, bool), String> {
     let mut args = std::env::args().skip(1);
     let mut n = None;
     let mut seed = 1u64;
+    let mut dsl = false;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--seed" => {
                 let v = args.next().ok_or("--seed needs a value")?;
                 seed = v.parse().map_err(|_| format!("bad seed `{v}`"))?;
             }
+            "--dsl" => dsl = true,
             "-h" | "--help" => return Err(String::new()),
             _ if n.is_none() => n = Some(arg.parse::<usize>().map_err(|_| format!("bad N `{arg}`"))?),
             _ => return Err(format!("unexpected argument `{arg}`")),
@@ -74,14 +81,31 @@ fn parse_args() -> Result<(usize, u64), String> {
     if !(4..=1_000_000).contains(&n) {
         return Err(format!("N must be between 4 and 1000000, got {n}"));
     }
-    Ok((n, seed))
+    Ok((n, seed, dsl))
+}
+
+/// The generated YAML rewritten in the DSL, its comments kept.
+fn to_dsl(yaml: String) -> Result<String, String> {
+    let source = ninecheck::source::SourceFile::new("generated.yaml", yaml);
+    let node = ninecheck::syntax::parse_yaml(&source.text).map_err(|e| e.message)?;
+    ninecheck::syntax::rewrite(&source, &node, ninecheck::syntax::Spelling::Dsl)
+        .map_err(|d| d.into_iter().map(|d| d.message).collect::<Vec<_>>().join("; "))
 }
 
 fn main() -> ExitCode {
     match parse_args() {
-        Ok((n, seed)) => {
-            print!("{}", generate(n, seed));
-            ExitCode::SUCCESS
+        Ok((n, seed, dsl)) => {
+            let yaml = generate(n, seed);
+            match if dsl { to_dsl(yaml) } else { Ok(yaml) } {
+                Ok(text) => {
+                    print!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("gen_layered: {e}");
+                    ExitCode::FAILURE
+                }
+            }
         }
         Err(e) => {
             if !e.is_empty() {
