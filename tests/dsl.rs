@@ -353,3 +353,29 @@ proptest! {
         let _ = syntax::parse_dsl(&text);
     }
 }
+
+/// The first ```nines and ```yaml blocks of a markdown file.
+fn fenced(markdown: &str, language: &str) -> String {
+    let fence = format!("```{language}\n");
+    let start = markdown.find(&fence).unwrap_or_else(|| panic!("no {language} block")) + fence.len();
+    let end = start + markdown[start..].find("```").unwrap();
+    markdown[start..end].to_string()
+}
+
+#[test]
+fn docs_example_is_one_model_in_both_spellings() {
+    let markdown = include_str!("../docs/dsl.md");
+    let dsl = SourceFile::new("shop.nines", fenced(markdown, "nines"));
+    let yaml = SourceFile::new("shop.yaml", fenced(markdown, "yaml"));
+    ninecheck::load(&dsl).unwrap_or_else(|e| panic!("the docs' DSL model is rejected: {e:#?}"));
+    assert!(tree(&dsl).same_tree(&tree(&yaml)), "docs/dsl.md shows two different models");
+    assert_eq!(ninecheck::convert(&dsl, Spelling::Yaml).unwrap(), yaml.text, "the YAML is the conversion");
+    assert_eq!(syntax::rewrite(&dsl, &tree(&dsl), Spelling::Dsl).unwrap(), dsl.text, "the DSL is formatted");
+}
+
+#[test]
+fn readme_dsl_model_checks_and_is_formatted() {
+    let dsl = SourceFile::new("README.nines", fenced(include_str!("../README.md"), "nines"));
+    ninecheck::load(&dsl).unwrap_or_else(|e| panic!("the README's DSL model is rejected: {e:#?}"));
+    assert_eq!(syntax::rewrite(&dsl, &tree(&dsl), Spelling::Dsl).unwrap(), dsl.text, "the README's DSL is formatted");
+}
