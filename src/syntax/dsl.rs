@@ -36,7 +36,6 @@ pub const ITEM_BLOCKS: [(&str, &str); 2] = [("calls", "to"), ("waivers", "rule")
 /// Parses DSL text into a spanned tree; on failure returns every syntax problem
 /// found (the first one always, then at most one per later top-level block).
 pub fn parse_dsl(text: &str) -> Result<Node, Vec<Diagnostic>> {
-    let source = SourceFile::new("", text);
     let lexed = lex(text);
     if let Some(at) = lexed.too_deep {
         return Err(vec![
@@ -52,6 +51,8 @@ pub fn parse_dsl(text: &str) -> Result<Node, Vec<Diagnostic>> {
             if lowering.errors.is_empty() { Ok(node) } else { Err(lowering.errors) }
         }
         Err(error) => {
+            // Line numbers are only needed for messages, so only built on failure.
+            let source = SourceFile::new("", text);
             let first = syntax_error(&source, &error, 0);
             let first_at = first.primary.as_ref().map_or(0, |l| l.span.start);
             let mut errors = vec![first];
