@@ -46,7 +46,7 @@ pub fn parse_dsl(text: &str) -> Result<Node, Vec<Diagnostic>> {
     match NinesParser::parse(Rule::file, text) {
         Ok(mut pairs) => {
             let file = pairs.next().expect("the file rule always produces a pair");
-            let mut lowering = Lowering { errors: Vec::new() };
+            let mut lowering = Lowering { text, errors: Vec::new() };
             let node = lowering.root(file, text.len());
             if lowering.errors.is_empty() { Ok(node) } else { Err(lowering.errors) }
         }
@@ -71,7 +71,7 @@ pub fn parse_dsl(text: &str) -> Result<Node, Vec<Diagnostic>> {
                 let chunk = &text[start..end];
                 match NinesParser::parse(Rule::file, chunk) {
                     Ok(mut pairs) => {
-                        let mut lowering = Lowering { errors: Vec::new() };
+                        let mut lowering = Lowering { text: chunk, errors: Vec::new() };
                         let file = pairs.next().expect("the file rule always produces a pair");
                         let _ = lowering.root(file, chunk.len());
                         errors.extend(lowering.errors.into_iter().map(|d| shift(d, start)));
@@ -162,7 +162,11 @@ fn syntax_error(source: &SourceFile, error: &pest::error::Error<Rule>, base: usi
             _ => push("a value".to_string()),
         }
     }
-    // Values first: "expected a value or …" reads best.
+    // Values first: "expected a value or …" reads best. After a value, "an
+    // entry" (a new statement) says nothing more than "the end of the entry".
+    if expected.iter().any(|e| e == "a value") {
+        expected.retain(|e| e != "an entry");
+    }
     expected.sort_by_key(|e| !e.starts_with("a value"));
     let found = match text[at..].chars().next() {
         _ if at_end => "the end of the file".to_string(),
@@ -331,11 +335,13 @@ fn join(a: Span, b: Span) -> Span {
 }
 
 /// Turns pest's pairs into the node tree, collecting every problem.
-struct Lowering {
+struct Lowering<'t> {
+    /// The text pest parsed (the spans are offsets into it).
+    text: &'t str,
     errors: Vec<Diagnostic>,
 }
 
-impl Lowering {
+impl Lowering<'_> {
     fn error(&mut self, span: Span, message: impl Into<String>, label: &str) {
         self.errors.push(Diagnostic::error(RULE, message).with_primary(span, label));
     }
@@ -399,10 +405,22 @@ impl Lowering {
                 let body = pair.into_inner().next().expect("string has a body");
                 Atom::Str(self.unescape(body.as_str(), body.as_span().start()), span)
             }
-            Rule::list => Atom::List(
-                pair.into_inner().filter(|p| p.as_rule() != Rule::list_end).map(|p| self.atom(p)).collect(),
-                span,
-            ),
+            Rule::list => {
+                let items: Vec<Atom> =
+                    pair.into_inner().filter(|p| p.as_rule() != Rule::list_end).map(|p| self.atom(p)).collect();
+                for pair in items.windows(2) {
+                    let (before, after) = (pair[0].span(), pair[1].span());
+                    let gap = &self.text[before.end()..after.start];
+                    if !gap.contains([',', '\n']) {
+                        self.error(
+                            after,
+                            format!("expected `,` or a new line between list items, found {}", pair[1].describe()),
+                            "a new item without a separator",
+                        );
+                    }
+                }
+                Atom::List(items, span)
+            }
             Rule::block => Atom::Block(
                 pair.into_inner().filter(|p| p.as_rule() == Rule::statement).map(|p| self.statement(p)).collect(),
                 span,

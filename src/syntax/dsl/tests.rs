@@ -139,7 +139,7 @@ fn syntax_errors_in_plain_words() {
     );
     assert_eq!(
         first("a [1, 2\nb 3\n"),
-        ("expected `]` to close the list opened at 1:3, found `3`".to_string(), (2, 3))
+        ("expected a value or `]` to close the list opened at 1:3, found the end of the file".to_string(), (2, 4))
     );
     assert_eq!(
         first("a 1,\n"),
@@ -147,7 +147,7 @@ fn syntax_errors_in_plain_words() {
     );
     assert_eq!(
         first("a {\n  b 1\n  c [x y]\n}\n"),
-        ("expected `]` to close the list opened at 3:5, found `y`".to_string(), (3, 8))
+        ("expected `,` or a new line between list items, found `y`".to_string(), (3, 8))
     );
     assert_eq!(
         first("a \"open\nb 1\n"),
