@@ -62,9 +62,7 @@ pub fn parse_dsl(text: &str) -> Result<Node, Vec<Diagnostic>> {
             let starts = block_starts(text);
             for (i, &start) in starts.iter().enumerate() {
                 let end = starts.get(i + 1).copied().unwrap_or(text.len());
-                if end <= first_at {
-                    continue;
-                }
+                // Blocks up to the failing one are covered by the first error.
                 if start <= first_at {
                     continue;
                 }
@@ -206,6 +204,7 @@ pub struct RawComment {
     pub text: String,
 }
 
+/// What the lexer found in a whole text.
 pub struct Lexed {
     pub comments: Vec<RawComment>,
     /// Offset of the first bracket nested deeper than [`MAX_DEPTH`].
