@@ -14,6 +14,9 @@
 # Uses hyperfine when installed, else a bash loop over `date +%s%N`; peak RSS
 # from GNU `/usr/bin/time -v` when available. Needs only Rust otherwise.
 # Targets: bundled example ≤ 20 ms, 1,000 components ≤ 150 ms, 5,000 ≤ 1 s.
+# Last, the DSL row (issue 4): a 10,000-component .nines file must reach the model
+# (read, parse, build, cycle check; no analysis) in ≤ 200 ms, timed in-process by
+# examples/load_time.rs (median and minimum of RUNS loads).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -23,11 +26,12 @@ RUNS=${RUNS:-5}
 TIMEOUT=${TIMEOUT:-300}
 
 echo "building (release)…" >&2
-cargo build --release --quiet --bin nines --example gen_layered
+cargo build --release --quiet --bin nines --example gen_layered --example load_time
 target_dir=$(cargo metadata --format-version 1 --no-deps 2>/dev/null | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 target_dir=${target_dir:-target}
 NINES="$target_dir/release/nines"
 GEN="$target_dir/release/examples/gen_layered"
+LOAD="$target_dir/release/examples/load_time"
 
 if [[ -n "${KEEP:-}" ]]; then
     work=$KEEP
@@ -130,4 +134,13 @@ for row in "${rows[@]}"; do
     fi
     printf '%-26s %8s %12s %10s %5s %5s %10s %s\n' "$name" "$(wc -c < "$file")" "$med" "$rss" "$rc" "$runs" "$target" "$verdict"
 done
+
+# DSL: time to reach the model for 10,000 components (parse + build, no analysis).
+dsl="$work/layered-10000.nines"
+"$GEN" 10000 --seed "$SEED" --dsl > "$dsl"
+read -r dsl_med dsl_min <<< "$("$LOAD" "$dsl" "$RUNS")"
+verdict=ok
+if ! awk -v m="$dsl_med" 'BEGIN { exit !(m <= 200) }'; then verdict=MISSED; missed=1; fi
+printf '%-26s %8s %12s %10s %5s %5s %10s %s\n' "dsl load n=10000 seed=$SEED" "$(wc -c < "$dsl")" "$dsl_med" - 0 "$RUNS" 200 \
+    "$verdict (min $dsl_min ms)"
 exit $missed

@@ -2,7 +2,11 @@
 //!
 //! ```text
 //! cargo run --release --example gen_layered -- N [--seed S] > model.yaml
+//! cargo run --release --example gen_layered -- N [--seed S] --dsl > model.nines
 //! ```
+//!
+//! `--dsl` writes the same model in the DSL (converted by the library's writer,
+//! which checks that it reads back as the same tree).
 //!
 //! Shape (issue 2, "Performance"): N components in total, every one with 3
 //! replicas needing 2 (`min_healthy: 2`), spread over three zones of one region.
@@ -18,9 +22,9 @@
 //! With `--latency` (issue 3, "Performance"), the model also states traffic, a
 //! lognormal service time and workers for every component, timeouts with one
 //! retry on about one call in five, and a p99 objective per flow, so the whole
-//! load-and-latency analysis runs on it.
+//! load-and-latency analysis runs on it. `--dsl` prints the same model in the DSL.
 //!
-//! Output depends only on N, the seed and the flags (an inline SplitMix64 PRNG; std only).
+//! Output depends only on N, the seed and the flags (an inline SplitMix64 PRNG).
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
@@ -58,13 +62,15 @@ impl Rng {
     }
 }
 
-const USAGE: &str = "usage: gen_layered N [--seed S] [--latency]   (N ≥ 4 components; prints a YAML model on stdout)";
+const USAGE: &str =
+    "usage: gen_layered N [--seed S] [--latency] [--dsl]   (N ≥ 4 components; prints a YAML, or DSL, model on stdout)";
 
 /// What to generate.
 struct Options {
     n: usize,
     seed: u64,
     latency: bool,
+    dsl: bool,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -72,6 +78,7 @@ fn parse_args() -> Result<Options, String> {
     let mut n = None;
     let mut seed = 1u64;
     let mut latency = false;
+    let mut dsl = false;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--latency" => latency = true,
@@ -79,6 +86,7 @@ fn parse_args() -> Result<Options, String> {
                 let v = args.next().ok_or("--seed needs a value")?;
                 seed = v.parse().map_err(|_| format!("bad seed `{v}`"))?;
             }
+            "--dsl" => dsl = true,
             "-h" | "--help" => return Err(String::new()),
             _ if n.is_none() => n = Some(arg.parse::<usize>().map_err(|_| format!("bad N `{arg}`"))?),
             _ => return Err(format!("unexpected argument `{arg}`")),
@@ -88,14 +96,31 @@ fn parse_args() -> Result<Options, String> {
     if !(4..=1_000_000).contains(&n) {
         return Err(format!("N must be between 4 and 1000000, got {n}"));
     }
-    Ok(Options { n, seed, latency })
+    Ok(Options { n, seed, latency, dsl })
+}
+
+/// The generated YAML rewritten in the DSL, its comments kept.
+fn to_dsl(yaml: String) -> Result<String, String> {
+    let source = ninecheck::source::SourceFile::new("generated.yaml", yaml);
+    let node = ninecheck::syntax::parse_yaml(&source.text).map_err(|e| e.message)?;
+    ninecheck::syntax::rewrite(&source, &node, ninecheck::syntax::Spelling::Dsl)
+        .map_err(|d| d.into_iter().map(|d| d.message).collect::<Vec<_>>().join("; "))
 }
 
 fn main() -> ExitCode {
     match parse_args() {
         Ok(options) => {
-            print!("{}", generate(&options));
-            ExitCode::SUCCESS
+            let yaml = generate(&options);
+            match if options.dsl { to_dsl(yaml) } else { Ok(yaml) } {
+                Ok(text) => {
+                    print!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("gen_layered: {e}");
+                    ExitCode::FAILURE
+                }
+            }
         }
         Err(e) => {
             if !e.is_empty() {

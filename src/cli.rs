@@ -7,10 +7,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::render::{Format, human, json};
 use crate::rules;
 use crate::source::SourceFile;
+use crate::syntax;
 
 #[derive(Parser, Debug)]
 #[command(name = "nines", version, about = "Check an architecture model's availability against its objectives")]
@@ -23,6 +24,10 @@ pub struct Args {
 pub enum Commands {
     /// Analyse a model and report every objective it cannot meet (exit 1 on findings).
     Check(CheckArgs),
+    /// Format a DSL (.nines) file canonically, keeping its comments (in place by default).
+    Fmt(FmtArgs),
+    /// Convert a model between YAML and the DSL (the model is validated first).
+    Convert(ConvertArgs),
     /// Explain a rule id (or list every rule when none is given).
     Explain {
         /// Rule id such as slo/availability.
@@ -32,7 +37,7 @@ pub enum Commands {
 
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
-    /// The model file (YAML).
+    /// The model file: `.nines` is the DSL, `.yaml`/`.yml` YAML, anything else is sniffed.
     pub file: PathBuf,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value = "human")]
@@ -50,6 +55,36 @@ pub struct CheckArgs {
     /// The date waivers are checked against (YYYY-MM-DD; default: today, UTC).
     #[arg(long, value_name = "DATE")]
     pub today: Option<String>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct FmtArgs {
+    /// The DSL file to format.
+    pub file: PathBuf,
+    /// Change nothing; exit 1 and name the file if it is not formatted.
+    #[arg(long, conflicts_with = "stdout")]
+    pub check: bool,
+    /// Print the formatted text on stdout instead of rewriting the file.
+    #[arg(long)]
+    pub stdout: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ConvertArgs {
+    /// The model file (spelling chosen as for `check`).
+    pub file: PathBuf,
+    /// The spelling to write.
+    #[arg(long, value_enum)]
+    pub to: Target,
+    /// Write to this file (whole or not at all) instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Target {
+    Yaml,
+    Dsl,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -143,8 +178,92 @@ pub fn run(args: Args) -> ExitCode {
                 ExitCode::from(EXIT_INVALID)
             }
         },
+        Commands::Fmt(args) => ExitCode::from(run_fmt(&args)),
+        Commands::Convert(args) => ExitCode::from(run_convert(&args)),
         Commands::Explain { rule } => ExitCode::from(explain(rule.as_deref())),
     }
+}
+
+/// Prints input errors the way `check` does; returns [`EXIT_INVALID`].
+fn report_invalid(source: &SourceFile, diagnostics: &[Diagnostic], what: &str) -> u8 {
+    eprint!("{}", human::diagnostics(source, diagnostics, std::io::stderr().is_terminal()));
+    let n = diagnostics.len();
+    eprintln!("{n} problem{} in {}: {what}", if n == 1 { "" } else { "s" }, source.name);
+    EXIT_INVALID
+}
+
+fn run_fmt(args: &FmtArgs) -> u8 {
+    let source = match read_source(&args.file) {
+        Ok(source) => source,
+        Err(message) => {
+            eprintln!("error[input/io]: {message}");
+            return EXIT_INVALID;
+        }
+    };
+    if syntax::Spelling::of(&source.name, &source.text) != syntax::Spelling::Dsl {
+        eprintln!("error: {} is YAML; `nines fmt` formats DSL files (`nines convert --to dsl` converts)", source.name);
+        return EXIT_INVALID;
+    }
+    let node = match syntax::parse_dsl(&source.text) {
+        Ok(node) => node,
+        Err(diagnostics) => return report_invalid(&source, &diagnostics, "nothing was formatted"),
+    };
+    let formatted = match syntax::rewrite(&source, &node, syntax::Spelling::Dsl) {
+        Ok(text) => text,
+        Err(diagnostics) => return report_invalid(&source, &diagnostics, "nothing was formatted"),
+    };
+    if args.stdout {
+        print!("{formatted}");
+        return EXIT_CLEAN;
+    }
+    let changed = formatted != source.text;
+    if args.check {
+        if changed {
+            println!("{} is not formatted (run `nines fmt {}`)", source.name, source.name);
+            return EXIT_FINDINGS;
+        }
+        return EXIT_CLEAN;
+    }
+    if changed {
+        if let Err(e) = write_atomically(&args.file, &formatted) {
+            eprintln!("error: cannot write {}: {e}", source.name);
+            return EXIT_INVALID;
+        }
+        eprintln!("formatted {}", source.name);
+    }
+    EXIT_CLEAN
+}
+
+fn run_convert(args: &ConvertArgs) -> u8 {
+    let source = match read_source(&args.file) {
+        Ok(source) => source,
+        Err(message) => {
+            eprintln!("error[input/io]: {message}");
+            return EXIT_INVALID;
+        }
+    };
+    let to = match args.to {
+        Target::Yaml => syntax::Spelling::Yaml,
+        Target::Dsl => syntax::Spelling::Dsl,
+    };
+    let text = match crate::convert(&source, to) {
+        Ok(text) => text,
+        Err(diagnostics) => return report_invalid(&source, &diagnostics, "nothing was converted"),
+    };
+    match &args.output {
+        Some(path) => {
+            if let Err(e) = write_atomically(path, &text) {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                return EXIT_INVALID;
+            }
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(text.as_bytes());
+            let _ = stdout.flush();
+        }
+    }
+    EXIT_CLEAN
 }
 
 fn explain(rule: Option<&str>) -> u8 {

@@ -1,7 +1,7 @@
 //! ninecheck: a declarative capacity-and-reliability model checker.
 //!
 //! The pipeline is syntax → model → graph → analysis → check → render:
-//! [`syntax`] reads YAML into a spanned tree, [`model`] validates it into a typed
+//! [`syntax`] reads YAML or the DSL into one spanned tree, [`model`] validates it into a typed
 //! model, [`graph`] rejects call cycles, [`analysis`] computes the numbers,
 //! [`check`] turns objectives into findings and [`render`] prints them.
 
@@ -46,11 +46,17 @@ pub fn load(source: &SourceFile) -> Result<Model, Vec<Diagnostic>> {
             ),
         )]);
     }
-    let node = syntax::parse_yaml(&source.text).map_err(|e| {
-        vec![Diagnostic::error("syntax/yaml", format!("invalid YAML: {}", e.message)).with_primary(e.span, "here")]
-    })?;
+    let node = syntax::parse(source)?;
     // The builder also rejects call cycles, with every other problem.
     model::build(&node)
+}
+
+/// The model file rewritten in spelling `to`, comments carried over. The model
+/// must be valid first: converting a broken file would only move its errors.
+pub fn convert(source: &SourceFile, to: syntax::Spelling) -> Result<String, Vec<Diagnostic>> {
+    load(source)?;
+    let node = syntax::parse(source)?;
+    syntax::rewrite(source, &node, to)
 }
 
 /// Loads, analyses and checks a model. `today` (YYYY-MM-DD) expires waivers.

@@ -125,6 +125,16 @@ the model is checked once the file parses.",
         waivable: false,
     },
     Rule {
+        id: "syntax/dsl",
+        summary: "the file is not valid ninecheck DSL",
+        explanation: "The `.nines` file does not follow the DSL's syntax (docs/dsl.md): an unclosed \
+`{`, `[` or `\"`, a stray closing bracket, more than one value after a key, or blocks nested \
+deeper than 64 levels. The message says what was expected and, for an unclosed bracket, where \
+it was opened. Problems are reported for each top-level block; the model is checked once the \
+file parses.",
+        waivable: false,
+    },
+    Rule {
         id: "model/unknown-key",
         summary: "a key that is not part of the model",
         explanation: "Each mapping accepts a fixed set of keys (see the model reference in the README). \

@@ -43,3 +43,8 @@ fn readme_model_checks() {
 fn model_reference_checks() {
     assert_models_check("docs/model.md", include_str!("../docs/model.md"));
 }
+
+#[test]
+fn latency_reference_checks() {
+    assert_models_check("docs/latency.md", include_str!("../docs/latency.md"));
+}

@@ -40,3 +40,21 @@ impl Node {
         }
     }
 }
+
+impl Node {
+    /// Whether two trees hold the same values and keys in the same order, spans
+    /// aside: what a conversion between spellings must preserve.
+    pub fn same_tree(&self, other: &Node) -> bool {
+        match (&self.kind, &other.kind) {
+            (NodeKind::Null, NodeKind::Null) => true,
+            (NodeKind::Bool(a), NodeKind::Bool(b)) => a == b,
+            (NodeKind::Number(a), NodeKind::Number(b)) => a == b || a.to_bits() == b.to_bits(),
+            (NodeKind::String(a), NodeKind::String(b)) => a == b,
+            (NodeKind::Seq(a), NodeKind::Seq(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_tree(y)),
+            (NodeKind::Map(a), NodeKind::Map(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|((ka, va), (kb, vb))| ka.name == kb.name && va.same_tree(vb))
+            }
+            _ => false,
+        }
+    }
+}
