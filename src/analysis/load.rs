@@ -30,6 +30,9 @@ pub enum Level {
 const MAX_PASSES: usize = 12;
 /// Relative change in every arrival rate below which the fixed point has converged.
 const CONVERGED: f64 = 1e-9;
+/// Below this share of successful requests a flow's latency is reported as unbounded:
+/// the percentiles of the few requests that get through describe nothing useful.
+const NO_ANSWER: f64 = 1e-6;
 /// A per-try failure probability this small moves no arrival rate by more than
 /// [`CONVERGED`]: a pass that sees none above it is already the fixed point.
 const NEGLIGIBLE_FAILURE: f64 = 1e-12;
@@ -76,6 +79,15 @@ impl Percentiles {
             p999: q(0.999),
             p9999: q(0.9999),
         }
+    }
+
+    /// Percentiles of successful requests; unbounded when (almost) none succeed, as
+    /// when every try times out against a saturated dependency.
+    fn answered(grid: &Grid, success: f64) -> Percentiles {
+        if success < NO_ANSWER {
+            return Percentiles::of(&unbounded());
+        }
+        Percentiles::of(grid)
     }
 
     /// The percentile for a probability that objectives can name.
@@ -309,8 +321,8 @@ impl<'m> LoadModel<'m> {
                 FlowLoad {
                     rate: self.rates[f].0,
                     peak_rate: self.rates[f].1,
-                    mean: Percentiles::of(&mean.response[entry]),
-                    peak: Percentiles::of(&peak.response[entry]),
+                    mean: Percentiles::answered(&mean.response[entry], mean.success[entry]),
+                    peak: Percentiles::answered(&peak.response[entry], peak.success[entry]),
                     transient_success: mean.success[entry],
                     network_floor_s: self.network_floor(entry, &mut HashMap::new()),
                     max_rate: self.max_rate(f, &mean, &components),
