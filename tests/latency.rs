@@ -367,3 +367,38 @@ mod properties {
         }
     }
 }
+
+/// The latency budget adds up to the flow's mean, also when timeouts cut tries short
+/// (found by a user test: it once added untruncated service times).
+#[test]
+fn budget_adds_up_to_the_mean_with_timeouts() {
+    let c = check(
+        "traffic: {rate: 10/s}\n\
+         components:\n  a: {availability: 99.9%, calls: [{to: b, timeout: 1s, retries: 2}]}\n\
+         \x20 b: {availability: 99.9%, latency: {exponential: {mean: 1s}}}\n\
+         flows:\n  f: {entry: a}\n",
+    );
+    let flow = &load(&c).flows[0];
+    let total: f64 = flow.budget.iter().map(|b| b.mean_s).sum();
+    rel(total, flow.mean.mean.unwrap(), 1e-3);
+    // E[T | T ≤ 1 s] of Exp(1) plus the timed-out tries: the closed form of the mixture.
+    let (p, tau) = (f64::exp(-1.0), 1.0);
+    let ok = 1.0 - tau * p / (1.0 - p); // E[T | T ≤ τ] for Exp(1)
+    let weights = [1.0 - p, p * (1.0 - p), p * p * (1.0 - p)];
+    let expected: f64 =
+        weights.iter().enumerate().map(|(j, w)| w * (j as f64 * tau + ok)).sum::<f64>() / weights.iter().sum::<f64>();
+    rel(flow.mean.mean.unwrap(), expected, 2e-3);
+}
+
+/// A saturated flow has no mean, so no budget either (never a number).
+#[test]
+fn a_saturated_flow_has_no_budget() {
+    let c = check(
+        "traffic: {rate: 2/s}\n\
+         components:\n  s: {availability: 100%, workers: 1, latency: {exponential: {mean: 1s}}}\n\
+         flows:\n  f: {entry: s}\n",
+    );
+    let flow = &load(&c).flows[0];
+    assert_eq!(flow.mean.mean, None);
+    assert!(flow.budget.is_empty());
+}

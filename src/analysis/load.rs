@@ -327,7 +327,12 @@ impl<'m> LoadModel<'m> {
                     network_floor_s: self.network_floor(entry, &mut HashMap::new()),
                     max_rate: self.max_rate(f, &mean, &components),
                     worst_amplification: self.worst_amplification(entry),
-                    budget: self.budget(entry, &mean),
+                    // A flow without a bounded mean has no budget to split.
+                    budget: if Percentiles::answered(&mean.response[entry], mean.success[entry]).mean.is_some() {
+                        self.budget(entry, &mean)
+                    } else {
+                        Vec::new()
+                    },
                 }
             })
             .collect();
@@ -805,6 +810,12 @@ impl<'m> LoadModel<'m> {
                 // trips: waiting for the slowest of a fan-out, failed tries, backoffs.
                 let call_mean = solved.call_mean.get(&(c, i)).copied().unwrap_or(0.0);
                 let excess = call_mean - critical_time - hops;
+                if excess < 0.0 && critical_time > 0.0 {
+                    // Timeouts cut the targets' times short: count them for what they
+                    // take within the call, so the parts still add up to the mean.
+                    let scale = ((call_mean - hops) / critical_time).clamp(0.0, 1.0);
+                    visits.iter_mut().for_each(|(_, v)| *v *= scale);
+                }
                 network += w * hops;
                 for &(t, v) in &visits {
                     weight[t] += w * v;

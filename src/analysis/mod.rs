@@ -95,7 +95,7 @@ pub fn with_transient(structural: f64, transient: f64) -> f64 {
 }
 
 pub fn nines(unavailability: f64) -> f64 {
-    if unavailability <= 0.0 { f64::INFINITY } else { -unavailability.log10() }
+    if unavailability <= 0.0 { f64::INFINITY } else { (-unavailability.log10()).max(0.0) }
 }
 
 pub fn analyze(model: &Model, compiled: &Compiled) -> Report {
@@ -200,7 +200,11 @@ pub fn analyze(model: &Model, compiled: &Compiled) -> Report {
                 outages_per_year: frequency.map(|nu| nu * YEAR),
                 mean_outage_s: frequency.filter(|&nu| nu > 0.0).map(|nu| u / nu),
                 missing_mttr: missing,
-                change_unavailability: (u - with_transient(no_changes.flows[f].prob.down, t)).max(0.0),
+                change_unavailability: if model.components.iter().any(|c| c.changes.is_some()) {
+                    (u - with_transient(no_changes.flows[f].prob.down, t)).max(0.0)
+                } else {
+                    0.0
+                },
                 independent_unavailability: independent_u,
                 correlation_delta_nines: finite_delta(nines(independent_u), nines(u)),
                 ceiling_unavailability: with_transient(ceiling.flows[f].prob.down, t),

@@ -64,6 +64,36 @@ fn cost_of_replicas(model: &Model, c: ComponentId, extra: u32) -> String {
         .unwrap_or_default()
 }
 
+/// The fewest replicas of `c` (between its count and `upper`) that keep its peak
+/// utilization at or below `target`, re-solving the whole model for each candidate
+/// (fewer timeouts and retries once it copes); `upper` itself on large models.
+fn verified_replicas(model: &Model, c: ComponentId, upper: u32, target: f64) -> u32 {
+    let replicas = model.components[c].replicas.value;
+    if model.components.len() > MAX_FIX_SEARCH_COMPONENTS || upper <= replicas + 1 {
+        return upper;
+    }
+    let loads = LoadModel::new(model);
+    let fits = |n: u32| {
+        let mut options = LoadOptions { only: Some(Level::Peak), ..Default::default() };
+        options.replicas.insert(c, n);
+        let report = loads.evaluate(&options);
+        report.components[c].peak.utilization.is_some_and(|u| u <= target && u < 1.0)
+    };
+    let (mut lo, mut hi) = (replicas, upper);
+    if !fits(hi) {
+        return upper;
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if fits(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    hi
+}
+
 fn saturation(model: &Model, load: &LoadReport) -> Vec<(Subject, Diagnostic)> {
     let headroom = model.objectives.headroom.as_ref();
     let mut out = Vec::new();
@@ -87,6 +117,7 @@ fn saturation(model: &Model, load: &LoadReport) -> Vec<(Subject, Diagnostic)> {
             )
             .with_primary(capacity_span(model, c), "not enough capacity: the queue grows without bound");
             if let Some(needed) = replicas_for(l, replicas, l.peak.arrival_rate, target) {
+                let needed = verified_replicas(model, c, needed, target);
                 let goal =
                     headroom.map_or("below 100%".to_string(), |h| format!("within {} headroom", percent_diff(h.value)));
                 d = d.with_help(format!(
@@ -111,6 +142,7 @@ fn saturation(model: &Model, load: &LoadReport) -> Vec<(Subject, Diagnostic)> {
             .with_primary(capacity_span(model, c), format!("{} busy at peak", percent_diff(peak)))
             .with_secondary(h.span, "headroom limit");
             if let Some(needed) = replicas_for(l, replicas, l.peak.arrival_rate, h.value) {
+                let needed = verified_replicas(model, c, needed, h.value);
                 d = d.with_help(format!(
                     "{replicas} → {needed} replicas of `{}` keeps peak utilization within {}{}",
                     component.name,
@@ -249,7 +281,10 @@ fn latency_objectives(model: &Model, load: &LoadReport, f: usize) -> Vec<(Subjec
         if actual.is_some_and(|a| a <= limit) {
             continue;
         }
-        let shown = actual.map_or("unbounded (a component is saturated)".to_string(), duration);
+        let shown = actual.map_or(
+            "unbounded (a component on its path is saturated, or no request gets an answer)".to_string(),
+            duration,
+        );
         let mut d = Diagnostic::error(
             "slo/latency",
             format!(

@@ -1040,7 +1040,8 @@ impl Builder<'_> {
             optional(fields.has("timeout"), fields.get("timeout").and_then(|n| self.positive_duration(n, "`timeout`")));
         let backoff =
             optional(fields.has("backoff"), fields.get("backoff").and_then(|n| self.r.duration(n, "`backoff`")));
-        let hedge = optional(fields.has("hedge"), fields.get("hedge").and_then(|n| self.r.duration(n, "`hedge`")));
+        let hedge =
+            optional(fields.has("hedge"), fields.get("hedge").and_then(|n| self.positive_duration(n, "`hedge`")));
         let retries = fields.get("retries").and_then(|n| self.r.count(n, "`retries`", 0, MAX_RETRIES));
         ok &= !fields.has("retries") || retries.is_some();
         if let (Some(b), None) = (&backoff, &retries) {

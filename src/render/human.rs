@@ -192,7 +192,7 @@ fn summary(checked: &Checked) -> String {
             duration(r.downtime_per_window_s),
             r.budget_per_window_s.map_or("—".into(), duration),
             duration(r.downtime_per_year_s),
-            if r.nines.is_finite() { format!("{:.2}", r.nines) } else { "∞".into() },
+            if r.nines.is_finite() { format!("{:.2}", r.nines.max(0.0)) } else { "∞".into() },
             r.outages_per_year.map_or("n/a".into(), |n| significant(n, 3)),
             r.mean_outage_s.map_or("n/a".into(), duration),
         ]);
@@ -203,7 +203,8 @@ fn summary(checked: &Checked) -> String {
         if r.outages_per_year.is_none() && !r.missing_mttr.is_empty() {
             let _ = writeln!(out, "  outages/yr unknown: no `mttr` for {}", list(&r.missing_mttr, 5));
         }
-        if r.change_unavailability > 0.0 {
+        // Rounding leaves ~1e-16 where no component declares `changes`.
+        if r.change_unavailability > 1e-12 * r.unavailability.max(f64::MIN_POSITIVE) {
             let _ = writeln!(
                 out,
                 "  change risk: bad deploys cost {} of {} downtime per window",
