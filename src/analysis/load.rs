@@ -445,42 +445,44 @@ impl<'m> LoadModel<'m> {
     }
 
     /// Requests per second at every component: each flow's rate times the visits
-    /// of one request (count × probability × expected attempts × hedges, layers
-    /// multiplied; a fallback is visited when the call before it fails).
+    /// of one of its requests.
     fn arrival_rates(&self, level: Level, attempts: &HashMap<CallKey, Attempt>) -> Vec<f64> {
-        let n = self.model.components.len();
-        let mut rate = vec![0.0; n];
+        let mut rate = vec![0.0; self.model.components.len()];
         for (f, flow) in self.model.flows.iter().enumerate() {
             let flow_rate = match level {
                 Level::Mean => self.rates[f].0,
                 Level::Peak => self.rates[f].1,
             };
-            let mut visits = vec![0.0; n];
-            visits[flow.entry.value] = 1.0;
-            for &c in &self.top_down {
-                if visits[c] == 0.0 {
-                    continue;
-                }
-                for (i, call) in self.model.components[c].calls.iter().enumerate() {
-                    let per_request = visits[c] * call.per_request();
-                    let tries = call.tries();
-                    let mut reaching = per_request;
-                    for (t, target) in call.targets().into_iter().enumerate() {
-                        let a = attempts.get(&(c, i, t)).copied().unwrap_or_default();
-                        let expected = queueing::expected_attempts(a.fail, tries) * (1.0 + a.hedged);
-                        visits[target.value] += reaching * expected;
-                        if matches!(call.target, CallTarget::Single { .. }) {
-                            // The next alternative is tried when this one failed every try.
-                            reaching *= a.fail.powi(tries as i32);
-                        }
-                    }
-                }
-            }
-            for (total, v) in rate.iter_mut().zip(&visits) {
+            for (total, v) in rate.iter_mut().zip(self.visits(flow.entry.value, attempts)) {
                 *total += flow_rate * v;
             }
         }
         rate
+    }
+
+    /// Requests reaching every component per request entering at `entry`: count ×
+    /// probability × shards × expected attempts × hedges, multiplied along every
+    /// path; a fallback is visited when the call before it failed every try.
+    fn visits(&self, entry: ComponentId, attempts: &HashMap<CallKey, Attempt>) -> Vec<f64> {
+        let mut visits = vec![0.0; self.model.components.len()];
+        visits[entry] = 1.0;
+        for &c in &self.top_down {
+            if visits[c] == 0.0 {
+                continue;
+            }
+            for (i, call) in self.model.components[c].calls.iter().enumerate() {
+                let tries = call.tries();
+                let mut reaching = visits[c] * call.per_request();
+                for (t, target) in call.targets().into_iter().enumerate() {
+                    let a = attempts.get(&(c, i, t)).copied().unwrap_or_default();
+                    visits[target.value] += reaching * queueing::expected_attempts(a.fail, tries) * (1.0 + a.hedged);
+                    if matches!(call.target, CallTarget::Single { .. }) {
+                        reaching *= a.fail.powi(tries as i32);
+                    }
+                }
+            }
+        }
+        visits
     }
 
     /// Composes latencies bottom-up at the given arrival rates.
@@ -725,25 +727,7 @@ impl<'m> LoadModel<'m> {
     fn max_rate(&self, f: usize, mean: &Solved, components: &[ComponentLoad]) -> Option<Bottleneck> {
         let flow_rate = self.rates[f].0;
         // Visits per request of this flow alone, with the retry state of the mean solution.
-        let mut visits = vec![0.0; self.model.components.len()];
-        visits[self.model.flows[f].entry.value] = 1.0;
-        for &c in &self.top_down {
-            if visits[c] == 0.0 {
-                continue;
-            }
-            for (i, call) in self.model.components[c].calls.iter().enumerate() {
-                let per_request = visits[c] * call.per_request();
-                let mut reaching = per_request;
-                for (t, target) in call.targets().into_iter().enumerate() {
-                    let a = mean.attempts.get(&(c, i, t)).copied().unwrap_or_default();
-                    visits[target.value] +=
-                        reaching * queueing::expected_attempts(a.fail, call.tries()) * (1.0 + a.hedged);
-                    if matches!(call.target, CallTarget::Single { .. }) {
-                        reaching *= a.fail.powi(call.tries() as i32);
-                    }
-                }
-            }
-        }
+        let visits = self.visits(self.model.flows[f].entry.value, &mean.attempts);
         let mut best: Option<Bottleneck> = None;
         for (c, load) in components.iter().enumerate() {
             let (Some(servers), Some(service)) = (load.servers, load.mean_service_s) else { continue };

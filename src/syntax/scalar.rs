@@ -116,21 +116,7 @@ pub fn dsl_bare_key(text: &str) -> bool {
 
 /// `text` as a DSL quoted string.
 pub fn dsl_quote(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    double_quoted(text, false)
 }
 
 /// Whether YAML reads `text`, written plain (unquoted), back as this same string.
@@ -167,6 +153,11 @@ fn looks_numeric(text: &str) -> bool {
 
 /// `text` as a YAML double-quoted string.
 pub fn yaml_quote(text: &str) -> String {
+    double_quoted(text, true)
+}
+
+/// `text` in double quotes with the escapes both spellings share.
+fn double_quoted(text: &str, yaml: bool) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {
@@ -176,10 +167,12 @@ pub fn yaml_quote(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            // Controls, YAML's extra line breaks and the byte-order mark are escaped.
-            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => {
+            // YAML writes `\uXXXX` and also escapes its extra line breaks and the
+            // byte-order mark; the DSL writes `\u{x}`.
+            c if yaml && (c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')) => {
                 out.push_str(&format!("\\u{:04x}", c as u32))
             }
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
             c => out.push(c),
         }
     }
