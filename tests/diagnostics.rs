@@ -1,28 +1,10 @@
 //! Input errors: every problem reported at once, each at the exact line:column of
 //! the value responsible, rendered identically every time (insta snapshots).
 
-use ninecheck::diagnostic::Diagnostic;
+mod common;
+
+use common::{errors, positions};
 use ninecheck::source::SourceFile;
-
-fn errors(name: &str, yaml: &str) -> (SourceFile, Vec<Diagnostic>) {
-    let source = SourceFile::new(name, yaml);
-    match ninecheck::load(&source) {
-        Ok(_) => panic!("{name} should be rejected"),
-        Err(diagnostics) => (source, diagnostics),
-    }
-}
-
-/// (rule, line, column) of each diagnostic's primary label.
-fn positions(source: &SourceFile, diagnostics: &[Diagnostic]) -> Vec<(&'static str, usize, usize)> {
-    diagnostics
-        .iter()
-        .map(|d| {
-            let span = d.primary.as_ref().expect("every input error is located").span;
-            let (line, column) = source.line_col(span.start);
-            (d.rule, line, column)
-        })
-        .collect()
-}
 
 #[test]
 fn every_problem_at_once_with_exact_positions() {

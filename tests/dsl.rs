@@ -3,6 +3,9 @@
 //! convert back to the same tree; DSL errors (syntax and semantic) are located
 //! exactly; random model trees read the same in both spellings.
 
+mod common;
+
+use common::{errors, positions};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -152,27 +155,9 @@ fn both_spellings_check_identically_and_point_at_the_same_values() {
     }
 }
 
-fn load_errors(name: &str, text: &str) -> (SourceFile, Vec<Diagnostic>) {
-    let source = SourceFile::new(name, text);
-    match ninecheck::load(&source) {
-        Ok(_) => panic!("{name} should be rejected"),
-        Err(diagnostics) => (source, diagnostics),
-    }
-}
-
-fn positions(source: &SourceFile, diagnostics: &[Diagnostic]) -> Vec<(&'static str, usize, usize)> {
-    diagnostics
-        .iter()
-        .map(|d| {
-            let (line, column) = source.line_col(d.primary.as_ref().unwrap().span.start);
-            (d.rule, line, column)
-        })
-        .collect()
-}
-
 #[test]
 fn semantic_errors_in_dsl_files_are_located_by_the_shared_model_code() {
-    let (source, diagnostics) = load_errors(
+    let (source, diagnostics) = errors(
         "bad.nines",
         "component web {\n  availability 99.5%\n  replicas 3\n  calls { db; cache soft }\n  replcas 2\n}\ncomponent db { sla 99.9%; mttr 5q }\nflow checkout { entry wbe }\n",
     );
@@ -187,13 +172,13 @@ fn semantic_errors_in_dsl_files_are_located_by_the_shared_model_code() {
     );
     assert_eq!(diagnostics[1].help.as_deref(), Some("did you mean `replicas`?"));
     let (source, diagnostics) =
-        load_errors("dup.nines", "component a { sla 99%; sla 99% }\ncomponent a { sla 99% }\nflow f { entry a }\n");
+        errors("dup.nines", "component a { sla 99%; sla 99% }\ncomponent a { sla 99% }\nflow f { entry a }\n");
     assert_eq!(positions(&source, &diagnostics), [("model/duplicate", 1, 24), ("model/duplicate", 2, 11)]);
 }
 
 #[test]
 fn dsl_syntax_errors_render_with_positions() {
-    let (source, diagnostics) = load_errors(
+    let (source, diagnostics) = errors(
         "broken.nines",
         "system {\n  name \"shop\n}\ncomponent web {\n  replicas 3 4\n}\ncomponent db {\n  spread [az1, az2\n}\nflow f { entry web }\n",
     );
@@ -204,7 +189,7 @@ fn dsl_syntax_errors_render_with_positions() {
 
 #[test]
 fn unclosed_block_names_where_it_opened() {
-    let (source, diagnostics) = load_errors("open.nines", "component web {\n  replicas 3\n\nflow f { entry web }\n");
+    let (source, diagnostics) = errors("open.nines", "component web {\n  replicas 3\n\nflow f { entry web }\n");
     insta::assert_snapshot!(ninecheck::render::human::diagnostics(&source, &diagnostics, false));
 }
 
