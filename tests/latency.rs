@@ -402,3 +402,36 @@ fn a_saturated_flow_has_no_budget() {
     assert_eq!(flow.mean.mean, None);
     assert!(flow.budget.is_empty());
 }
+
+/// Throughput limit, headroom, pool and retry-storm findings against hand-computed values.
+#[test]
+fn capacity_findings_match_hand_computed_values() {
+    // 1 replica × 4 workers at 10 ms mean service: 400/s. Objective 500/s → 2 replicas.
+    let c = check(
+        "traffic: {rate: 100/s, peak: 3x}\n\
+         objectives: {headroom: 70%}\n\
+         components:\n  api: {availability: 100%, workers: 4, connections: 1, latency: {exponential: {mean: 10ms}}}\n\
+         flows:\n  f: {entry: api, objective: {throughput: 500/s}}\n",
+    );
+    let l = load(&c);
+    let limit = l.flows[0].max_rate.as_ref().unwrap();
+    rel(limit.rate, 400.0, 1e-12);
+    let help = |rule: &str| c.findings.iter().find(|d| d.rule == rule).and_then(|d| d.help.clone()).unwrap();
+    assert!(help("slo/throughput").contains("1 → 2 replicas"), "{}", help("slo/throughput"));
+    // Peak 300/s × 10 ms / 4 = 75% > 70%: ⌈300 × 0.01 / (4 × 0.7)⌉ = 2 replicas.
+    rel(l.components[0].peak.utilization.unwrap(), 0.75, 1e-12);
+    assert!(help("capacity/headroom").contains("1 → 2 replicas"), "{}", help("capacity/headroom"));
+    // Little's law at peak: 300/s × W(M/M/4 at ρ 0.75) in flight, above 1 connection.
+    assert!(rules(&c).contains(&"capacity/pool"));
+
+    // 3 tries at each of three layers: 27 attempts at the bottom when it fails.
+    let c = check(
+        "components:\n  a: {availability: 100%, calls: [{to: b, retries: 2}]}\n\
+         \x20 b: {availability: 100%, calls: [{to: c, retries: 2}]}\n\
+         \x20 c: {availability: 100%, calls: [{to: d, retries: 2}]}\n\
+         \x20 d: {availability: 100%, latency: {constant: 1ms}}\n\
+         flows:\n  f: {entry: a}\n",
+    );
+    assert_eq!(load(&c).flows[0].worst_amplification.0, 27.0);
+    assert!(rules(&c).contains(&"capacity/retry-amplification"));
+}
