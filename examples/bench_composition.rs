@@ -139,6 +139,10 @@ fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, f64, T) {
     (times[0], times[runs / 2], last.unwrap())
 }
 
+// The same allocator as the `nines` binary (src/main.rs), so timings match it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let mc = !std::env::args().any(|a| a == "--no-mc");
     let f = flow();

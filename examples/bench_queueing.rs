@@ -26,6 +26,10 @@ fn time<F: Fn() -> f64>(name: &str, runs: u32, f: F) -> f64 {
     value
 }
 
+// The same allocator as the `nines` binary (src/main.rs), so timings match it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let (c, a) = (black_box(100_000u64), black_box(99_500.0));
     let fast = time("erlang_c(100000, 99500)", 2_000, || erlang_c(black_box(c), black_box(a)).unwrap());

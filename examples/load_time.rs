@@ -11,6 +11,10 @@
 
 use std::time::Instant;
 
+// The same allocator as the `nines` binary (src/main.rs), so timings match it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let Some(path) = args.next() else {

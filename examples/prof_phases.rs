@@ -1,4 +1,8 @@
 use std::time::Instant;
+// The same allocator as the `nines` binary (src/main.rs), so timings match it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let path = std::env::args().nth(1).unwrap();
     let text = std::fs::read_to_string(&path).unwrap();

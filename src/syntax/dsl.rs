@@ -33,22 +33,101 @@ pub const DECLARATIONS: [(&str, &str); 4] =
 /// Blocks whose lines are list items, and the key a line's leading value fills.
 pub const ITEM_BLOCKS: [(&str, &str); 2] = [("calls", "to"), ("waivers", "rule")];
 
+/// Smallest piece of a file parsed on a thread of its own: below this, starting
+/// a thread costs more than it saves.
+const MIN_CHUNK_BYTES: usize = 128 * 1024;
+
+/// Most threads one parse uses.
+const MAX_CHUNKS: usize = 8;
+
 /// Parses DSL text into a spanned tree; on failure returns every syntax problem
 /// found (the first one always, then at most one per later top-level block).
+///
+/// Large files are cut at top-level line starts into one piece per core and the
+/// pieces parsed in parallel: a top-level statement never spans a new line
+/// outside brackets, so the pieces' statements, in order, are exactly the whole
+/// file's. The tree is the same for any cut (tested); problems are always
+/// reported by the one-piece parse, so their order never depends on the cut.
 pub fn parse_dsl(text: &str) -> Result<Node, Vec<Diagnostic>> {
-    let lexed = lex(text);
-    if let Some(at) = lexed.too_deep {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    parse_dsl_in(text, cores.min(MAX_CHUNKS).min(text.len() / MIN_CHUNK_BYTES).max(1))
+}
+
+/// [`parse_dsl`] with the file cut into at most `pieces` pieces.
+fn parse_dsl_in(text: &str, pieces: usize) -> Result<Node, Vec<Diagnostic>> {
+    let mut top_line_starts = Vec::new();
+    let state = scan(text, text.len(), None, (pieces > 1).then_some(&mut top_line_starts));
+    if let Some(at) = state.too_deep {
         return Err(vec![
             Diagnostic::error(RULE, format!("blocks and lists are nested deeper than {MAX_DEPTH} levels"))
                 .with_primary(Span::new(at, 1), "too deep here"),
         ]);
     }
+    let cuts = cuts(text.len(), &top_line_starts, pieces);
+    if cuts.len() > 2
+        && let Some(items) = parse_pieces_in_parallel(text, &cuts)
+    {
+        return Ok(assemble(items, text.len()));
+    }
+    parse_whole(text)
+}
+
+/// Piece boundaries: 0, then the top-level line start nearest each equal share
+/// of the text, then the end.
+fn cuts(len: usize, top_line_starts: &[usize], pieces: usize) -> Vec<usize> {
+    let mut cuts = vec![0];
+    for k in 1..pieces {
+        let target = len * k / pieces;
+        let at = top_line_starts.partition_point(|&s| s < target);
+        if let Some(&cut) = top_line_starts.get(at)
+            && cut > *cuts.last().expect("starts with 0")
+            && cut < len
+        {
+            cuts.push(cut);
+        }
+    }
+    cuts.push(len);
+    cuts
+}
+
+/// The top-level items of every piece, in order; `None` when any piece has a
+/// problem (or a thread cannot be started): the caller then parses the whole
+/// file, which reports problems in their usual order.
+fn parse_pieces_in_parallel(text: &str, cuts: &[usize]) -> Option<Vec<TopItem>> {
+    let pieces: Vec<(usize, usize)> = cuts.windows(2).map(|w| (w[0], w[1])).collect();
+    std::thread::scope(|scope| {
+        let mut handles = Vec::new();
+        for &(start, end) in &pieces[1..] {
+            let handle = std::thread::Builder::new().spawn_scoped(scope, move || parse_piece(text, start, end)).ok()?;
+            handles.push(handle);
+        }
+        let (start, end) = pieces[0];
+        let mut items = parse_piece(text, start, end)?;
+        for handle in handles {
+            items.extend(handle.join().ok()??);
+        }
+        Some(items)
+    })
+}
+
+/// The top-level items of `text[start..end]`, spans in whole-file offsets, or
+/// `None` if that piece has any problem.
+fn parse_piece(text: &str, start: usize, end: usize) -> Option<Vec<TopItem>> {
+    let mut pairs = NinesParser::parse(Rule::file, &text[start..end]).ok()?;
+    let file = pairs.next().expect("the file rule always produces a pair");
+    let mut lowering = Lowering { text, base: start, errors: Vec::new() };
+    let items = lowering.top_items(file);
+    lowering.errors.is_empty().then_some(items)
+}
+
+/// The one-piece parse, with recovery so that every problem is reported.
+fn parse_whole(text: &str) -> Result<Node, Vec<Diagnostic>> {
     match NinesParser::parse(Rule::file, text) {
         Ok(mut pairs) => {
             let file = pairs.next().expect("the file rule always produces a pair");
-            let mut lowering = Lowering { text, errors: Vec::new() };
-            let node = lowering.root(file, text.len());
-            if lowering.errors.is_empty() { Ok(node) } else { Err(lowering.errors) }
+            let mut lowering = Lowering { text, base: 0, errors: Vec::new() };
+            let items = lowering.top_items(file);
+            if lowering.errors.is_empty() { Ok(assemble(items, text.len())) } else { Err(lowering.errors) }
         }
         Err(error) => {
             // Line numbers are only needed for messages, so only built on failure.
@@ -57,26 +136,24 @@ pub fn parse_dsl(text: &str) -> Result<Node, Vec<Diagnostic>> {
             let first_at = first.primary.as_ref().map_or(0, |l| l.span.start);
             let mut errors = vec![first];
             // Recover per top-level block: a line starting in column 0 begins a new
-            // one (the way people write them); each block after the failing one is
-            // parsed on its own so its problems are reported too.
+            // one (the way people write them); each block is parsed on its own so
+            // the problems of the others are reported too. Up to the failing one,
+            // blocks that do not parse alone are covered by the first error.
             let starts = block_starts(text);
             for (i, &start) in starts.iter().enumerate() {
                 let end = starts.get(i + 1).copied().unwrap_or(text.len());
-                // Blocks up to the failing one are covered by the first error.
-                if start <= first_at {
-                    continue;
-                }
-                let chunk = &text[start..end];
-                match NinesParser::parse(Rule::file, chunk) {
+                match NinesParser::parse(Rule::file, &text[start..end]) {
                     Ok(mut pairs) => {
-                        let mut lowering = Lowering { text: chunk, errors: Vec::new() };
+                        let mut lowering = Lowering { text, base: start, errors: Vec::new() };
                         let file = pairs.next().expect("the file rule always produces a pair");
-                        let _ = lowering.root(file, chunk.len());
-                        errors.extend(lowering.errors.into_iter().map(|d| shift(d, start)));
+                        let _ = lowering.top_items(file);
+                        errors.extend(lowering.errors);
                     }
+                    Err(_) if start <= first_at => {}
                     Err(error) => errors.push(syntax_error(&source, &error, start)),
                 }
             }
+            crate::diagnostic::sort(&mut errors);
             Err(errors)
         }
     }
@@ -95,16 +172,6 @@ fn block_starts(text: &str) -> Vec<usize> {
         offset += line.len();
     }
     starts
-}
-
-fn shift(mut d: Diagnostic, by: usize) -> Diagnostic {
-    if let Some(label) = d.primary.as_mut() {
-        label.span.start += by;
-    }
-    for label in &mut d.secondary {
-        label.span.start += by;
-    }
-    d
 }
 
 /// A pest error in plain words, located in the whole file (`base` is the offset
@@ -207,22 +274,31 @@ pub struct RawComment {
 /// What the lexer found in a whole text.
 pub struct Lexed {
     pub comments: Vec<RawComment>,
-    /// Offset of the first bracket nested deeper than [`MAX_DEPTH`].
-    pub too_deep: Option<usize>,
 }
 
-/// Open brackets and string at an offset, for "opened at" in error messages.
+/// What [`scan`] found up to where it stopped.
 struct LexState {
+    /// Brackets open there, with their offsets (for "opened at" in error messages).
     stack: Vec<(char, usize)>,
+    /// Offset of a string still open there.
     open_string: Option<usize>,
+    /// Offset of the first bracket nested deeper than [`MAX_DEPTH`].
+    too_deep: Option<usize>,
 }
 
 /// One linear pass over the text that knows strings and comments, and nothing
 /// else: it finds comments (for `fmt` and `convert`), measures nesting before
-/// pest recurses, and tells which brackets are open at an error.
-fn scan(text: &str, stop: usize, comments: &mut Vec<RawComment>, too_deep: &mut Option<usize>) -> LexState {
+/// pest recurses, finds the line starts outside any bracket (where a file can be
+/// cut into pieces parsed apart) and tells which brackets are open at an error.
+fn scan(
+    text: &str,
+    stop: usize,
+    mut comments: Option<&mut Vec<RawComment>>,
+    mut top_line_starts: Option<&mut Vec<usize>>,
+) -> LexState {
     let bytes = text.as_bytes();
     let mut stack: Vec<(char, usize)> = Vec::new();
+    let mut too_deep = None;
     let mut i = 0;
     // Whether the previous byte ends a token, so `//` here starts a comment.
     let mut token_start = true;
@@ -235,12 +311,12 @@ fn scan(text: &str, stop: usize, comments: &mut Vec<RawComment>, too_deep: &mut 
                 loop {
                     if i >= bytes.len() || bytes[i] == b'\n' || bytes[i] == b'\r' {
                         if i >= stop {
-                            return LexState { stack, open_string: Some(start) };
+                            return LexState { stack, open_string: Some(start), too_deep };
                         }
                         break;
                     }
                     if i >= stop {
-                        return LexState { stack, open_string: Some(start) };
+                        return LexState { stack, open_string: Some(start), too_deep };
                     }
                     match bytes[i] {
                         b'\\' => i += 2,
@@ -254,45 +330,46 @@ fn scan(text: &str, stop: usize, comments: &mut Vec<RawComment>, too_deep: &mut 
                 token_start = false;
                 continue;
             }
-            b'#' => {
+            b'#' | b'/' if b == b'#' || token_start && bytes.get(i + 1) == Some(&b'/') => {
                 let end = text[i..].find('\n').map_or(text.len(), |n| i + n);
-                comments.push(RawComment { offset: i, text: text[i + 1..end].trim_end().to_string() });
-                i = end;
-                continue;
-            }
-            b'/' if token_start && bytes.get(i + 1) == Some(&b'/') => {
-                let end = text[i..].find('\n').map_or(text.len(), |n| i + n);
-                comments.push(RawComment { offset: i, text: text[i + 2..end].trim_end().to_string() });
+                if let Some(comments) = comments.as_deref_mut() {
+                    let marker = if b == b'#' { 1 } else { 2 };
+                    comments.push(RawComment { offset: i, text: text[i + marker..end].trim_end().to_string() });
+                }
                 i = end;
                 continue;
             }
             b'{' | b'[' => {
                 stack.push((b as char, i));
                 if stack.len() > MAX_DEPTH && too_deep.is_none() {
-                    *too_deep = Some(i);
+                    too_deep = Some(i);
                 }
             }
             b'}' | b']' => {
                 stack.pop();
+            }
+            b'\n' if stack.is_empty() => {
+                if let Some(starts) = top_line_starts.as_deref_mut() {
+                    starts.push(i + 1);
+                }
             }
             _ => {}
         }
         token_start = matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'{' | b'}' | b'[' | b']' | b',' | b';');
         i += 1;
     }
-    LexState { stack, open_string: None }
+    LexState { stack, open_string: None, too_deep }
 }
 
-/// Comments and nesting of a whole DSL text.
+/// The comments of a whole DSL text.
 pub fn lex(text: &str) -> Lexed {
     let mut comments = Vec::new();
-    let mut too_deep = None;
-    scan(text, text.len(), &mut comments, &mut too_deep);
-    Lexed { comments, too_deep }
+    scan(text, text.len(), Some(&mut comments), None);
+    Lexed { comments }
 }
 
 fn lex_state_at(text: &str, offset: usize) -> LexState {
-    scan(text, offset, &mut Vec::new(), &mut None)
+    scan(text, offset, None, None)
 }
 
 /// One atom of a statement, before it is given a meaning.
@@ -324,19 +401,62 @@ impl Atom<'_> {
     }
 }
 
-fn span_of(pair: &Pair<Rule>) -> Span {
-    let s = pair.as_span();
-    Span::new(s.start(), s.end() - s.start())
-}
-
 fn join(a: Span, b: Span) -> Span {
     Span::new(a.start, b.end().saturating_sub(a.start))
 }
 
+/// One top-level statement, lowered: a plain entry, or a declaration to be
+/// collected into its section.
+enum TopItem {
+    Entry(Key, Node),
+    Declaration {
+        /// Index in [`DECLARATIONS`].
+        which: usize,
+        keyword: Span,
+        statement: Span,
+        name: Key,
+        value: Node,
+    },
+}
+
+/// The root mapping of a file's top-level items: entries in order, each
+/// declaration section where its first declaration was.
+fn assemble(items: Vec<TopItem>, len: usize) -> Node {
+    if items.is_empty() {
+        // Like an empty YAML file: the model layer says what is missing.
+        return Node { kind: NodeKind::Null, span: Span::new(0, 0) };
+    }
+    let mut entries: Vec<(Key, Node)> = Vec::new();
+    // Index in `entries` of each declaration section, once one is seen.
+    let mut sections: [Option<usize>; 4] = [None; 4];
+    for item in items {
+        match item {
+            TopItem::Entry(key, value) => entries.push((key, value)),
+            TopItem::Declaration { which, keyword, statement, name, value } => {
+                let index = *sections[which].get_or_insert_with(|| {
+                    // The section key is not in the text: it takes the span of the
+                    // first declaration's keyword, so its problems point there.
+                    let key = Key { name: DECLARATIONS[which].1.to_string(), span: keyword };
+                    entries.push((key, Node { kind: NodeKind::Map(Vec::new()), span: statement }));
+                    entries.len() - 1
+                });
+                let section = &mut entries[index].1;
+                section.span = join(section.span, statement);
+                if let NodeKind::Map(items) = &mut section.kind {
+                    items.push((name, value));
+                }
+            }
+        }
+    }
+    Node { kind: NodeKind::Map(entries), span: Span::new(0, len) }
+}
+
 /// Turns pest's pairs into the node tree, collecting every problem.
 struct Lowering<'t> {
-    /// The text pest parsed (the spans are offsets into it).
+    /// The whole file.
     text: &'t str,
+    /// Offset in `text` of the piece pest parsed (its spans start there).
+    base: usize,
     errors: Vec<Diagnostic>,
 }
 
@@ -345,16 +465,17 @@ impl Lowering<'_> {
         self.errors.push(Diagnostic::error(RULE, message).with_primary(span, label));
     }
 
-    fn root(&mut self, file: Pair<Rule>, len: usize) -> Node {
+    fn span_of(&self, pair: &Pair<Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(self.base + s.start(), s.end() - s.start())
+    }
+
+    /// The file's statements, lowered. All statements are read before any is
+    /// given a meaning, so problems come in the same order for any file.
+    fn top_items(&mut self, file: Pair<Rule>) -> Vec<TopItem> {
         let statements: Vec<Statement> =
             file.into_inner().filter(|p| p.as_rule() == Rule::statement).map(|p| self.statement(p)).collect();
-        if statements.is_empty() {
-            // Like an empty YAML file: the model layer says what is missing.
-            return Node { kind: NodeKind::Null, span: Span::new(0, 0) };
-        }
-        let mut entries: Vec<(Key, Node)> = Vec::new();
-        // Index in `entries` of each declaration section, once one is seen.
-        let mut sections: [Option<usize>; 4] = [None; 4];
+        let mut items = Vec::with_capacity(statements.len());
         for statement in statements {
             let declaration = match statement.atoms.as_slice() {
                 [Atom::Word(keyword, _), Atom::Word(..) | Atom::Str(..), Atom::Block(..)] => {
@@ -363,46 +484,35 @@ impl Lowering<'_> {
                 _ => None,
             };
             let Some(which) = declaration else {
-                if let Some(entry) = self.entry(statement) {
-                    entries.push(entry);
+                if let Some((key, value)) = self.entry(statement) {
+                    items.push(TopItem::Entry(key, value));
                 }
                 continue;
             };
+            let span = statement.span;
             let mut atoms = statement.atoms.into_iter();
-            let keyword = atoms.next().expect("three atoms");
+            let keyword = atoms.next().expect("three atoms").span();
             let name = atoms.next().expect("three atoms");
             let block = atoms.next().expect("three atoms");
             let name = self.key(name).expect("a word or string");
             let value = self.value(block, None);
-            let index = *sections[which].get_or_insert_with(|| {
-                // The section key is not in the text: it takes the span of the
-                // first declaration's keyword, so its problems point there.
-                let key = Key { name: DECLARATIONS[which].1.to_string(), span: keyword.span() };
-                entries.push((key, Node { kind: NodeKind::Map(Vec::new()), span: statement.span }));
-                entries.len() - 1
-            });
-            let section = &mut entries[index].1;
-            section.span = join(section.span, statement.span);
-            if let NodeKind::Map(items) = &mut section.kind {
-                items.push((name, value));
-            }
+            items.push(TopItem::Declaration { which, keyword, statement: span, name, value });
         }
-        let span = Span::new(0, len);
-        Node { kind: NodeKind::Map(entries), span }
+        items
     }
 
     fn statement<'a>(&mut self, pair: Pair<'a, Rule>) -> Statement<'a> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         Statement { atoms: pair.into_inner().map(|p| self.atom(p)).collect(), span }
     }
 
     fn atom<'a>(&mut self, pair: Pair<'a, Rule>) -> Atom<'a> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         match pair.as_rule() {
             Rule::word => Atom::Word(pair.as_str(), span),
             Rule::string => {
                 let body = pair.into_inner().next().expect("string has a body");
-                Atom::Str(self.unescape(body.as_str(), body.as_span().start()), span)
+                Atom::Str(self.unescape(body.as_str(), self.base + body.as_span().start()), span)
             }
             Rule::list => {
                 let items: Vec<Atom> =

@@ -173,3 +173,44 @@ fn deep_nesting_is_refused_not_recursed() {
     let ok = format!("a {}{}", "[".repeat(MAX_DEPTH - 1), "]".repeat(MAX_DEPTH - 1));
     parse(&ok);
 }
+
+/// A file of many top-level statements with the constructs a cut must not
+/// split: multi-line blocks and lists, brackets and `#` in strings, comments,
+/// CRLF line ends.
+fn many_statements() -> String {
+    let mut text = String::from("system { name \"cut { here? # no\" }\r\n");
+    for i in 0..40 {
+        text.push_str(&format!(
+            "# component {i}\ncomponent c{i} {{\n  replicas {}\n  spread [\n    az1,\n    az2\n  ]\n  calls {{\n    c{} timeout 20ms // soon\n  }}\n}}\r\nnote{i} \"[{{\\\"\"\n",
+            i % 3 + 1,
+            i + 1
+        ));
+    }
+    text
+}
+
+#[test]
+fn a_file_cut_into_pieces_parses_to_the_same_tree() {
+    let text = many_statements();
+    let mut starts = Vec::new();
+    scan(&text, text.len(), None, Some(&mut starts));
+    // The cuts must really fall inside the file, or this test proves nothing.
+    assert_eq!(cuts(text.len(), &starts, 5).len(), 6);
+    let whole = parse_dsl_in(&text, 1).expect("valid");
+    for pieces in 2..=7 {
+        // Spans included: `Node`'s equality compares them.
+        assert_eq!(parse_dsl_in(&text, pieces).expect("valid"), whole, "{pieces} pieces");
+    }
+}
+
+#[test]
+fn problems_in_a_cut_file_are_those_of_the_whole_file() {
+    let mut text = many_statements();
+    text.push_str("component bad { replicas [1 2] }\nflow f { entry \"open\n");
+    let whole = errors(&text);
+    assert!(whole.len() >= 2, "{whole:#?}");
+    for pieces in 2..=4 {
+        let cut = parse_dsl_in(&text, pieces).expect_err("invalid");
+        assert_eq!(format!("{cut:?}"), format!("{whole:?}"), "{pieces} pieces");
+    }
+}
