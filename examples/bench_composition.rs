@@ -188,6 +188,16 @@ fn main() {
             Box::new(|m: &mut Mc| m.sample(&a) + m.sample(&b) + m.sample(&c)),
         ),
         (
+            // At once, as a component's own time and its calls are summed.
+            "sum_all of 3 + 20 lognormals",
+            Grid::sum_all(
+                &[&g(&a), &g(&b), &g(&c)].into_iter().chain(std::iter::repeat_n(&g(&a), 20)).collect::<Vec<_>>(),
+            ),
+            Box::new(|m: &mut Mc| {
+                m.sample(&a) + m.sample(&b) + m.sample(&c) + (0..20).map(|_| m.sample(&a)).sum::<f64>()
+            }),
+        ),
+        (
             "max of 20 lognormals",
             Grid::max_of(&vec![g(&a); 20]),
             Box::new(|m: &mut Mc| (0..20).map(|_| m.sample(&a)).fold(0.0, f64::max)),

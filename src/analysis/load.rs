@@ -28,8 +28,13 @@ pub enum Level {
 
 /// Most fixed-point passes between load and timeouts.
 const MAX_PASSES: usize = 12;
-/// Relative change in every arrival rate below which the fixed point has converged.
-const CONVERGED: f64 = 1e-9;
+/// Relative change in every arrival rate, times the component's spare utilization
+/// (1 − ρ), below which the fixed point has converged: waits then move by about this
+/// much relatively, far below any printed digit.
+const CONVERGED: f64 = 1e-6;
+/// A change in an arrival rate below this share of all traffic (a fallback reached by
+/// one request in 10¹²) moves nothing: the fixed point may ignore it.
+const NEGLIGIBLE_RATE: f64 = 1e-12;
 /// Below this share of successful requests a flow's latency is reported as unbounded:
 /// the percentiles of the few requests that get through describe nothing useful.
 const NO_ANSWER: f64 = 1e-6;
@@ -406,32 +411,55 @@ impl<'m> LoadModel<'m> {
     /// Arrival rates, latencies and success ratios at one level, iterated to the
     /// fixed point between load and timeouts.
     fn solve(&self, level: Level, options: &LoadOptions) -> Solved {
-        let mut attempts: HashMap<CallKey, Attempt> = HashMap::new();
-        let mut previous: Option<Vec<f64>> = None;
-        let mut converged = false;
-        let mut solved = None;
-        for previous_passes in 0..MAX_PASSES {
+        // First the fixed point of a world where nothing takes time but saturated
+        // queues (which never answer): error ratios, retries and saturation, on
+        // one-point grids, nearly free. Without timeouts and hedges its tries are exact,
+        // so one timed pass is the answer; with them it is usually close enough that a
+        // second timed pass only confirms it.
+        let (seed, _) = self.fixed_point(level, options, Timing::Zero, HashMap::new());
+        let (solved, converged) = self.fixed_point(level, options, Timing::Timed, seed.attempts);
+        Solved { converged, ..solved }
+    }
+
+    /// Passes from the given tries until the arrival rates stop moving (or
+    /// [`MAX_PASSES`]); the last pass and whether it converged.
+    fn fixed_point(
+        &self,
+        level: Level,
+        options: &LoadOptions,
+        timing: Timing,
+        mut attempts: HashMap<CallKey, Attempt>,
+    ) -> (Solved, bool) {
+        let load_independent = timing == Timing::Timed && !self.has_timeouts_or_hedges(options);
+        let mut previous: Option<(Vec<f64>, Solved)> = None;
+        let total: f64 = self.rates.iter().map(|r| if level == Level::Mean { r.0 } else { r.1 }).sum();
+        for _ in 0..MAX_PASSES {
             let arrival = self.arrival_rates(level, &attempts);
-            let pass = self.compose(&arrival, options);
-            let done = previous.as_ref().is_some_and(|p| {
-                p.iter().zip(&arrival).all(|(a, b)| (a - b).abs() <= CONVERGED * a.abs().max(b.abs()).max(1e-300))
-            });
-            // Without timeouts or hedges, tries do not depend on load: the second pass
-            // (which sees the first pass's error ratios) is exact, and the first one
-            // already is when no try can fail.
-            let no_failures = pass.attempts.values().all(|a| a.fail <= NEGLIGIBLE_FAILURE);
-            attempts = pass.attempts.clone();
-            previous = Some(arrival);
-            solved = Some(pass);
-            let load_independent = !self.has_timeouts_or_hedges(options);
-            if done || no_failures || (load_independent && previous_passes > 0) {
-                converged = true;
-                break;
+            // A pass is a function of the arrival rates: when they have stopped
+            // moving, the last pass is the fixed point and need not be redone.
+            if let Some((_, solved)) = previous.take_if(|(p, solved)| {
+                p.iter().zip(&arrival).zip(&solved.levels).all(|((a, b), level)| {
+                    // A queue's wait moves by about Δλ/λ ÷ (1 − ρ): the nearer saturation,
+                    // the closer its rate must have settled.
+                    let slack = level.utilization.map_or(1.0, |u| (1.0 - u).clamp(1e-6, 1.0));
+                    (a - b).abs() <= CONVERGED * slack * a.abs().max(b.abs())
+                        || (a - b).abs() <= NEGLIGIBLE_RATE * total
+                })
+            }) {
+                return (solved, true);
             }
+            let pass = self.compose(&arrival, options, timing);
+            let no_failures = pass.attempts.values().all(|a| a.fail <= NEGLIGIBLE_FAILURE);
+            attempts.clone_from(&pass.attempts);
+            if no_failures || load_independent {
+                return (pass, true);
+            }
+            previous = Some((arrival, pass));
         }
-        let mut solved = solved.unwrap_or_else(|| self.compose(&vec![0.0; self.model.components.len()], options));
-        solved.converged = converged;
-        solved
+        match previous {
+            Some((_, solved)) => (solved, false),
+            None => (self.compose(&vec![0.0; self.model.components.len()], options, timing), false),
+        }
     }
 
     fn has_timeouts_or_hedges(&self, options: &LoadOptions) -> bool {
@@ -486,7 +514,7 @@ impl<'m> LoadModel<'m> {
     }
 
     /// Composes latencies bottom-up at the given arrival rates.
-    fn compose(&self, arrival: &[f64], options: &LoadOptions) -> Solved {
+    fn compose(&self, arrival: &[f64], options: &LoadOptions, timing: Timing) -> Solved {
         let n = self.model.components.len();
         let mut done = Done {
             response: vec![Grid::point(0.0); n],
@@ -498,46 +526,48 @@ impl<'m> LoadModel<'m> {
         for &c in self.top_down.iter().rev() {
             let component = &self.model.components[c];
             let lambda = arrival[c];
-            let (own, utilization, mean_wait) = match self.wait_law(c, lambda, options) {
-                Err(u) => (unbounded(), Some(u), None),
+            // The component's time: its queue wait, its service, then its calls, all
+            // summed at once (see `Grid::sum_all`).
+            let mut parts: Vec<Grid> = Vec::with_capacity(component.calls.len() + 2);
+            let (utilization, mean_wait) = match self.wait_law(c, lambda, options) {
+                Err(u) => {
+                    parts.push(unbounded());
+                    (Some(u), None)
+                }
+                Ok(_) if timing == Timing::Zero => (None, None),
                 Ok(law) => {
-                    let service = self.service_grid[c].clone().unwrap_or_else(|| Grid::point(0.0));
                     let (servers, mean_service, _) = self.capacity(c, options);
                     let utilization = match (servers, mean_service) {
                         (Some(s), Some(m)) => Some(lambda * m / s as f64),
                         _ => None,
                     };
-                    match law {
-                        Some(law) => (wait_grid(&law).sum(&service), utilization, Some(law.mean_wait)),
-                        None => (service, utilization, Some(0.0)),
+                    if let Some(law) = &law {
+                        parts.push(wait_grid(law));
                     }
+                    if let Some(service) = &self.service_grid[c] {
+                        parts.push(service.clone());
+                    }
+                    (utilization, Some(law.map_or(0.0, |l| l.mean_wait)))
                 }
             };
-            let mut total = own;
             let mut ok = 1.0 - component.error_rate.as_ref().map_or(0.0, |e| e.value);
             let sequential: Vec<(usize, &Call)> = component.calls.iter().enumerate().collect();
-            if options.parallel_calls == Some(c) && sequential.len() > 1 {
-                // What-if: every call of `c` issued at once; the request waits for all.
-                let mut parts = Vec::new();
-                for &(i, call) in &sequential {
-                    let outcome = self.call((c, i), call, &mut done, options);
-                    if !call.soft {
-                        ok *= outcome.success;
-                    }
-                    done.call_mean.insert((c, i), outcome.time.mean());
-                    parts.push(outcome.time);
+            let mut calls = Vec::with_capacity(sequential.len());
+            for &(i, call) in &sequential {
+                let outcome = self.call((c, i), call, &mut done, options);
+                if !call.soft {
+                    ok *= outcome.success;
                 }
-                total = total.sum(&Grid::max_of(&parts));
-            } else {
-                for &(i, call) in &sequential {
-                    let outcome = self.call((c, i), call, &mut done, options);
-                    if !call.soft {
-                        ok *= outcome.success;
-                    }
-                    done.call_mean.insert((c, i), outcome.time.mean());
-                    total = total.sum(&outcome.time);
-                }
+                done.call_mean.insert((c, i), outcome.time.mean());
+                calls.push(outcome.time);
             }
+            if options.parallel_calls == Some(c) && calls.len() > 1 {
+                // What-if: every call of `c` issued at once; the request waits for all.
+                parts.push(Grid::max_of(&calls));
+            } else {
+                parts.extend(calls);
+            }
+            let total = Grid::sum_all(&parts.iter().collect::<Vec<_>>());
             let mean_response = bounded(&total).then(|| total.mean()).filter(|m| m.is_finite());
             levels.push((
                 c,
@@ -856,6 +886,14 @@ impl<'m> LoadModel<'m> {
             .map_or((entry, 1.0), |(c, f)| (c, *f));
         (f, c)
     }
+}
+
+/// Whether a pass composes the declared times, or takes every time as zero but
+/// that of saturated queues (to find success ratios cheaply).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Timing {
+    Timed,
+    Zero,
 }
 
 #[derive(Clone)]
