@@ -656,6 +656,8 @@ pub fn rebin(mass: &[f64], step: f64, new_step: f64, len: usize) -> (Vec<f64>, f
 
 thread_local! {
     static PLANNER: RefCell<FftPlanner<f64>> = RefCell::new(FftPlanner::new());
+    /// (transform buffer, FFT scratch) of [`convolve_fft`].
+    static SCRATCH: RefCell<(Vec<Complex<f64>>, Vec<Complex<f64>>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
 /// Full linear convolution (length a + b − 1; empty if either is empty), direct for small
@@ -713,29 +715,36 @@ fn convolve_fft(parts: &[&[f64]], n: usize) -> Vec<f64> {
         let mut p = p.borrow_mut();
         (p.plan_fft_forward(size), p.plan_fft_inverse(size))
     });
-    let mut product = vec![Complex::new(1.0, 0.0); size];
-    let mut z = vec![Complex::new(0.0, 0.0); size];
-    for pair in parts.chunks(2) {
-        let (a, b) = (pair[0], pair.get(1).copied().unwrap_or(&[]));
-        for (i, zi) in z.iter_mut().enumerate() {
-            *zi = Complex::new(a.get(i).copied().unwrap_or(0.0), b.get(i).copied().unwrap_or(0.0));
+    // Buffers are kept per thread: a check runs thousands of these transforms, and
+    // fresh 100-KiB buffers each time cost more in page faults than the FFT itself.
+    SCRATCH.with(|buffers| {
+        let (z, scratch) = &mut *buffers.borrow_mut();
+        z.resize(size, Complex::new(0.0, 0.0));
+        scratch
+            .resize(forward.get_inplace_scratch_len().max(inverse.get_inplace_scratch_len()), Complex::new(0.0, 0.0));
+        let mut product = vec![Complex::new(1.0, 0.0); size];
+        for pair in parts.chunks(2) {
+            let (a, b) = (pair[0], pair.get(1).copied().unwrap_or(&[]));
+            for (i, zi) in z.iter_mut().enumerate() {
+                *zi = Complex::new(a.get(i).copied().unwrap_or(0.0), b.get(i).copied().unwrap_or(0.0));
+            }
+            forward.process_with_scratch(z, scratch);
+            if pair.len() == 1 {
+                product.iter_mut().zip(z.iter()).for_each(|(p, zk)| *p *= zk);
+                continue;
+            }
+            for (k, p) in product.iter_mut().enumerate() {
+                let zk = z[k];
+                let zm = z[if k == 0 { 0 } else { size - k }].conj();
+                let fa = (zk + zm) * 0.5;
+                let fb = (zk - zm) * Complex::new(0.0, -0.5);
+                *p *= fa * fb;
+            }
         }
-        forward.process(&mut z);
-        if pair.len() == 1 {
-            product.iter_mut().zip(&z).for_each(|(p, zk)| *p *= zk);
-            continue;
-        }
-        for (k, p) in product.iter_mut().enumerate() {
-            let zk = z[k];
-            let zm = z[(size - k) % size].conj();
-            let fa = (zk + zm) * 0.5;
-            let fb = (zk - zm) * Complex::new(0.0, -0.5);
-            *p *= fa * fb;
-        }
-    }
-    inverse.process(&mut product);
-    let scale = 1.0 / size as f64;
-    product[..n].iter().map(|c| c.re * scale).collect()
+        inverse.process_with_scratch(&mut product, scratch);
+        let scale = 1.0 / size as f64;
+        product[..n].iter().map(|c| c.re * scale).collect()
+    })
 }
 
 /// out[x] = Σ_y w[x + y]·f[y] for x < w.len() (latency-budget attribution); inputs are
