@@ -654,10 +654,12 @@ pub fn rebin(mass: &[f64], step: f64, new_step: f64, len: usize) -> (Vec<f64>, f
     place(mass, step, 0.0, new_step, len)
 }
 
+type Spectrum = Vec<Complex<f64>>;
+
 thread_local! {
     static PLANNER: RefCell<FftPlanner<f64>> = RefCell::new(FftPlanner::new());
     /// (transform buffer, FFT scratch) of [`convolve_fft`].
-    static SCRATCH: RefCell<(Vec<Complex<f64>>, Vec<Complex<f64>>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+    static SCRATCH: RefCell<(Spectrum, Spectrum)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
 /// Full linear convolution (length a + b − 1; empty if either is empty), direct for small
