@@ -1,6 +1,21 @@
 //! Command line: clap parses raw arguments, which are validated into a [`Command`]
 //! before anything reaches the engine; [`run`] executes it and returns the exit code.
 
+// Writing to a closed pipe (`nines check … 2>&1 | head -1`) must not panic, as
+// `print!` and `eprint!` do: these write and ignore the error.
+macro_rules! out {
+    ($($t:tt)*) => {{ use std::io::Write as _; let _ = write!(std::io::stdout(), $($t)*); }};
+}
+macro_rules! outln {
+    ($($t:tt)*) => {{ use std::io::Write as _; let _ = writeln!(std::io::stdout(), $($t)*); }};
+}
+macro_rules! err {
+    ($($t:tt)*) => {{ use std::io::Write as _; let _ = write!(std::io::stderr(), $($t)*); }};
+}
+macro_rules! errln {
+    ($($t:tt)*) => {{ use std::io::Write as _; let _ = writeln!(std::io::stderr(), $($t)*); }};
+}
+
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -174,7 +189,7 @@ pub fn run(args: Args) -> ExitCode {
         Commands::Check(check) => match check.validate() {
             Ok(config) => ExitCode::from(run_check(&config)),
             Err(message) => {
-                eprintln!("error: {message}");
+                errln!("error: {message}");
                 ExitCode::from(EXIT_INVALID)
             }
         },
@@ -186,9 +201,9 @@ pub fn run(args: Args) -> ExitCode {
 
 /// Prints input errors the way `check` does; returns [`EXIT_INVALID`].
 fn report_invalid(source: &SourceFile, diagnostics: &[Diagnostic], what: &str) -> u8 {
-    eprint!("{}", human::diagnostics(source, diagnostics, std::io::stderr().is_terminal()));
+    err!("{}", human::diagnostics(source, diagnostics, std::io::stderr().is_terminal()));
     let n = diagnostics.len();
-    eprintln!("{n} problem{} in {}: {what}", if n == 1 { "" } else { "s" }, source.name);
+    errln!("{n} problem{} in {}: {what}", if n == 1 { "" } else { "s" }, source.name);
     EXIT_INVALID
 }
 
@@ -196,12 +211,12 @@ fn run_fmt(args: &FmtArgs) -> u8 {
     let source = match read_source(&args.file) {
         Ok(source) => source,
         Err(message) => {
-            eprintln!("error[input/io]: {message}");
+            errln!("error[input/io]: {message}");
             return EXIT_INVALID;
         }
     };
     if syntax::Spelling::of(&source.name, &source.text) != syntax::Spelling::Dsl {
-        eprintln!("error: {} is YAML; `nines fmt` formats DSL files (`nines convert --to dsl` converts)", source.name);
+        errln!("error: {} is YAML; `nines fmt` formats DSL files (`nines convert --to dsl` converts)", source.name);
         return EXIT_INVALID;
     }
     let node = match syntax::parse_dsl(&source.text) {
@@ -213,23 +228,23 @@ fn run_fmt(args: &FmtArgs) -> u8 {
         Err(diagnostics) => return report_invalid(&source, &diagnostics, "nothing was formatted"),
     };
     if args.stdout {
-        print!("{formatted}");
+        out!("{formatted}");
         return EXIT_CLEAN;
     }
     let changed = formatted != source.text;
     if args.check {
         if changed {
-            println!("{} is not formatted (run `nines fmt {}`)", source.name, source.name);
+            outln!("{} is not formatted (run `nines fmt {}`)", source.name, source.name);
             return EXIT_FINDINGS;
         }
         return EXIT_CLEAN;
     }
     if changed {
         if let Err(e) = write_atomically(&args.file, &formatted) {
-            eprintln!("error: cannot write {}: {e}", source.name);
+            errln!("error: cannot write {}: {e}", source.name);
             return EXIT_INVALID;
         }
-        eprintln!("formatted {}", source.name);
+        errln!("formatted {}", source.name);
     }
     EXIT_CLEAN
 }
@@ -238,7 +253,7 @@ fn run_convert(args: &ConvertArgs) -> u8 {
     let source = match read_source(&args.file) {
         Ok(source) => source,
         Err(message) => {
-            eprintln!("error[input/io]: {message}");
+            errln!("error[input/io]: {message}");
             return EXIT_INVALID;
         }
     };
@@ -253,7 +268,7 @@ fn run_convert(args: &ConvertArgs) -> u8 {
     match &args.output {
         Some(path) => {
             if let Err(e) = write_atomically(path, &text) {
-                eprintln!("error: cannot write {}: {e}", path.display());
+                errln!("error: cannot write {}: {e}", path.display());
                 return EXIT_INVALID;
             }
         }
@@ -270,15 +285,15 @@ fn explain(rule: Option<&str>) -> u8 {
     match rule {
         None => {
             for r in rules::RULES {
-                println!("{:<22} {}", r.id, r.summary);
+                outln!("{:<22} {}", r.id, r.summary);
             }
             EXIT_CLEAN
         }
         Some(id) => match rules::find(id) {
             Some(r) => {
-                println!("{}: {}\n\n{}", r.id, r.summary, r.explanation);
+                outln!("{}: {}\n\n{}", r.id, r.summary, r.explanation);
                 if r.waivable {
-                    println!("\nWaivable: add `waivers: [{{rule: {}, reason: \"…\"}}]` to the element.", r.id);
+                    outln!("\nWaivable: add `waivers: [{{rule: {}, reason: \"…\"}}]` to the element.", r.id);
                 }
                 EXIT_CLEAN
             }
@@ -286,7 +301,7 @@ fn explain(rule: Option<&str>) -> u8 {
                 let hint = crate::model::did_you_mean(id, rules::RULES.iter().map(|r| r.id))
                     .map(|s| format!(" (did you mean `{s}`?)"))
                     .unwrap_or_default();
-                eprintln!("error: unknown rule `{id}`{hint}; `nines explain` lists them all");
+                errln!("error: unknown rule `{id}`{hint}; `nines explain` lists them all");
                 EXIT_INVALID
             }
         },
@@ -317,10 +332,10 @@ fn run_check(config: &CheckConfig) -> u8 {
     let source = match read_source(&config.file) {
         Ok(source) => source,
         Err(message) => {
-            eprintln!("error[input/io]: {message}");
+            errln!("error[input/io]: {message}");
             if config.format == Format::Json {
                 let source = SourceFile::new(config.file.display().to_string(), "");
-                print!("{}", json::input_errors(&source, &[crate::diagnostic::Diagnostic::error("input/io", message)]));
+                out!("{}", json::input_errors(&source, &[crate::diagnostic::Diagnostic::error("input/io", message)]));
             }
             return EXIT_INVALID;
         }
@@ -328,11 +343,11 @@ fn run_check(config: &CheckConfig) -> u8 {
     let checked = match crate::check_source(&source, &config.today) {
         Ok(checked) => checked,
         Err(diagnostics) => {
-            eprint!("{}", human::diagnostics(&source, &diagnostics, config.color && std::io::stderr().is_terminal()));
+            err!("{}", human::diagnostics(&source, &diagnostics, config.color && std::io::stderr().is_terminal()));
             let n = diagnostics.len();
-            eprintln!("{n} problem{} in {}: nothing was checked", if n == 1 { "" } else { "s" }, source.name);
+            errln!("{n} problem{} in {}: nothing was checked", if n == 1 { "" } else { "s" }, source.name);
             if config.format == Format::Json {
-                print!("{}", json::input_errors(&source, &diagnostics));
+                out!("{}", json::input_errors(&source, &diagnostics));
             }
             for (format, path) in &config.outputs {
                 let text = match format {
@@ -340,7 +355,7 @@ fn run_check(config: &CheckConfig) -> u8 {
                     Format::Human => human::diagnostics(&source, &diagnostics, false),
                 };
                 if let Err(e) = write_atomically(path, &text) {
-                    eprintln!("error: cannot write {}: {e}", path.display());
+                    errln!("error: cannot write {}: {e}", path.display());
                 }
             }
             return EXIT_INVALID;
@@ -355,7 +370,7 @@ fn run_check(config: &CheckConfig) -> u8 {
     let _ = stdout.write_all(stdout_text.as_bytes());
     let _ = stdout.flush();
     if config.format != Format::Human {
-        eprintln!("{}: {}", source.name, human::counts_line(&checked.findings));
+        errln!("{}: {}", source.name, human::counts_line(&checked.findings));
     }
     let mut code = match config.fail_on {
         Some(threshold) if checked.findings.iter().any(|d| d.counts_at(threshold)) => EXIT_FINDINGS,
@@ -363,7 +378,7 @@ fn run_check(config: &CheckConfig) -> u8 {
     };
     for (format, path) in &config.outputs {
         if let Err(e) = write_atomically(path, &render(*format, false)) {
-            eprintln!("error: cannot write {}: {e}", path.display());
+            errln!("error: cannot write {}: {e}", path.display());
             code = EXIT_INVALID;
         }
     }

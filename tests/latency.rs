@@ -435,3 +435,58 @@ fn capacity_findings_match_hand_computed_values() {
     assert_eq!(load(&c).flows[0].worst_amplification.0, 27.0);
     assert!(rules(&c).contains(&"capacity/retry-amplification"));
 }
+
+/// Hedged requests are load: with no timeout and no error, the hedge's share
+/// (P(attempt slower than the delay) = e^(−10/10) for exponential 10 ms) must still
+/// reach the callee. Found by a user: 1,400/s arrived instead of ≈ 1,915/s.
+#[test]
+fn hedges_add_load_without_timeouts() {
+    let c = check(
+        "traffic: {rate: 1000/s}\n\
+         components:\n  api: {availability: 100%, calls: [{to: db, hedge: 10ms}]}\n  \
+         db: {availability: 100%, replicas: 4, workers: 8, latency: {exponential: {mean: 10ms}}}\n\
+         flows:\n  f: {entry: api}\n",
+    );
+    let l = load(&c);
+    let db = &l.components[1].mean;
+    // The hedge share is read from db's response time, which has a small queue wait
+    // on top of its service: at least e^-1 and, at 1.37/32 Erlang per server, barely more.
+    let share = db.arrival_rate / 1000.0 - 1.0;
+    assert!((0.3678..0.40).contains(&share), "hedged share {share}");
+}
+
+/// A constant latency either beats a timeout or does not: it is not spread over its
+/// grid cell (found by a user: `constant 40ms` under `timeout 45ms` lost 37.5%).
+#[test]
+fn a_constant_latency_against_a_timeout_is_all_or_nothing() {
+    for (timeout, lost) in [("45ms", 0.0), ("40ms", 0.0), ("39ms", 1.0)] {
+        let c = check(&format!(
+            "components:\n  a: {{availability: 100%, calls: [{{to: c, timeout: {timeout}}}]}}\n  \
+             c: {{availability: 100%, latency: {{constant: 40ms}}}}\n\
+             flows:\n  f: {{entry: a}}\n"
+        ));
+        let f = &load(&c).flows[0];
+        assert_eq!(1.0 - f.transient_success, lost, "timeout {timeout}");
+        if lost == 0.0 {
+            assert_eq!(f.mean.p50, Some(0.04), "timeout {timeout}");
+            assert_eq!(f.mean.p99, Some(0.04), "timeout {timeout}");
+        }
+    }
+}
+
+/// One replica of an active-passive pair serves (docs/model.md): 150/s at 10 ms on
+/// one worker is 150% busy, whatever the replica count, and no replica fix is offered.
+#[test]
+fn a_standby_component_has_one_serving_replica() {
+    let c = check(
+        "traffic: {rate: 150/s}\n\
+         components:\n  db: {availability: 99.9%, mttr: 1h, replicas: 2, standby: {failover: 60s, success: 99%}, \
+         workers: 1, latency: {exponential: {mean: 10ms}}}\n\
+         flows:\n  f: {entry: db}\n",
+    );
+    let db = &load(&c).components[0];
+    assert_eq!(db.servers, Some(1));
+    rel(db.mean.utilization.unwrap(), 1.5, 1e-12);
+    let d = c.findings.iter().find(|d| d.rule == "capacity/saturated").expect("saturated");
+    assert!(d.help.as_deref().is_some_and(|h| h.contains("active-passive")), "{:?}", d.help);
+}

@@ -305,6 +305,10 @@ impl Grid {
     /// below tau the conditional is undefined and point(tau) is returned with probability 1.
     pub fn truncate_at(&self, tau: f64) -> (Grid, f64) {
         let tau = if tau.is_nan() || tau < 0.0 { 0.0 } else { tau };
+        // A constant is not spread over its cell: it beats the timeout or it does not.
+        if let Some(t) = self.as_point() {
+            return if t <= tau { (self.clone(), 0.0) } else { (Grid::point(tau), 1.0) };
+        }
         let step = valid_step(self.step);
         let mut kept = vec![0.0; self.mass.len()];
         let mut timed_out = self.beyond;

@@ -363,7 +363,12 @@ impl<'m> LoadModel<'m> {
         wait + self.service[c].as_ref().map_or(0.0, ServiceTime::mean)
     }
 
+    /// Replicas serving requests: all of them, but one for an active-passive
+    /// (`standby`) component, whose other replicas only wait to take over.
     fn replicas(&self, c: ComponentId, options: &LoadOptions) -> u32 {
+        if self.model.components[c].standby.is_some() {
+            return 1;
+        }
         options.replicas.get(&c).copied().unwrap_or(self.model.components[c].replicas.value)
     }
 
@@ -449,7 +454,8 @@ impl<'m> LoadModel<'m> {
                 return (solved, true);
             }
             let pass = self.compose(&arrival, options, timing);
-            let no_failures = pass.attempts.values().all(|a| a.fail <= NEGLIGIBLE_FAILURE);
+            // Hedges add load even when no try fails: their share must be fed back too.
+            let no_failures = pass.attempts.values().all(|a| a.fail <= NEGLIGIBLE_FAILURE && a.hedged == 0.0);
             attempts.clone_from(&pass.attempts);
             if no_failures || load_independent {
                 return (pass, true);

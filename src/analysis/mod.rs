@@ -94,6 +94,13 @@ pub fn with_transient(structural: f64, transient: f64) -> f64 {
     Prob { up: 1.0 - structural, down: structural }.and(Prob::from_down(transient)).down
 }
 
+/// The availability to report beside `down`: read from `down` where that is the
+/// accurate side (1 − down is then the nearest double), so the two printed figures
+/// agree and never leave [0, 1] by round-off.
+fn availability_of(up: f64, down: f64) -> f64 {
+    if down < 0.5 { (1.0 - down.max(0.0)).min(1.0) } else { up.clamp(0.0, 1.0) }
+}
+
 pub fn nines(unavailability: f64) -> f64 {
     if unavailability <= 0.0 { f64::INFINITY } else { (-unavailability.log10()).max(0.0) }
 }
@@ -186,8 +193,8 @@ pub fn analyze(model: &Model, compiled: &Compiled) -> Report {
             );
             let cuts = cutsets::flow_cuts(model, compiled, f);
             FlowReport {
-                availability: combined.up,
-                unavailability: u,
+                availability: availability_of(combined.up, u),
+                unavailability: u.clamp(0.0, 1.0),
                 transient_unavailability: t,
                 downtime_per_window_s: u * model.system.window_s,
                 downtime_per_year_s: u * YEAR,
@@ -223,7 +230,11 @@ pub fn analyze(model: &Model, compiled: &Compiled) -> Report {
             let unit = UnitModel::new(component, Assumptions::default());
             let state = unit.state(unit.replicas);
             let importance = flows.iter().zip(&weights).map(|(f, w)| w * f.birnbaum[c]).sum();
-            ComponentReport { availability: state.prob.up, unavailability: state.prob.down, importance }
+            ComponentReport {
+                availability: availability_of(state.prob.up, state.prob.down),
+                unavailability: state.prob.down.clamp(0.0, 1.0),
+                importance,
+            }
         })
         .collect();
     Report { flows, components, load, dropped_mass: main.dropped_mass }

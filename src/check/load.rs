@@ -44,8 +44,13 @@ fn capacity_span(model: &Model, c: ComponentId) -> Span {
         .unwrap_or(component.replicas.span)
 }
 
-/// Fewest replicas that keep `c` at or below `target` utilization at `arrival`.
-fn replicas_for(load: &ComponentLoad, replicas: u32, arrival: f64, target: f64) -> Option<u32> {
+/// Fewest replicas that keep `c` at or below `target` utilization at `arrival`; none
+/// for an active-passive (`standby`) component, where one replica serves however many
+/// there are.
+fn replicas_for(load: &ComponentLoad, replicas: u32, arrival: f64, target: f64, standby: bool) -> Option<u32> {
+    if standby {
+        return None;
+    }
     let (servers, service) = (load.servers?, load.mean_service_s?);
     let per_replica = servers as f64 / f64::from(replicas.max(1));
     let needed = (arrival * service / (per_replica * target)).ceil();
@@ -116,7 +121,12 @@ fn saturation(model: &Model, load: &LoadReport) -> Vec<(Subject, Diagnostic)> {
                 ),
             )
             .with_primary(capacity_span(model, c), "not enough capacity: the queue grows without bound");
-            if let Some(needed) = replicas_for(l, replicas, l.peak.arrival_rate, target) {
+            if component.standby.is_some() {
+                d = d.with_help(
+                    "only one replica of an active-passive (`standby`) component serves: add workers, or drop `standby` to spread the load",
+                );
+            }
+            if let Some(needed) = replicas_for(l, replicas, l.peak.arrival_rate, target, component.standby.is_some()) {
                 let needed = verified_replicas(model, c, needed, target);
                 let goal =
                     headroom.map_or("below 100%".to_string(), |h| format!("within {} headroom", percent_diff(h.value)));
@@ -141,7 +151,7 @@ fn saturation(model: &Model, load: &LoadReport) -> Vec<(Subject, Diagnostic)> {
             )
             .with_primary(capacity_span(model, c), format!("{} busy at peak", percent_diff(peak)))
             .with_secondary(h.span, "headroom limit");
-            if let Some(needed) = replicas_for(l, replicas, l.peak.arrival_rate, h.value) {
+            if let Some(needed) = replicas_for(l, replicas, l.peak.arrival_rate, h.value, component.standby.is_some()) {
                 let needed = verified_replicas(model, c, needed, h.value);
                 d = d.with_help(format!(
                     "{replicas} → {needed} replicas of `{}` keeps peak utilization within {}{}",
@@ -488,7 +498,7 @@ fn throughput(model: &Model, load: &LoadReport, f: usize) -> Vec<(Subject, Diagn
     .with_secondary(capacity_span(model, bottleneck), format!("`{}` runs out first", component.name));
     // Arrival at the bottleneck if this flow ran at its objective, the others at mean.
     let needed_arrival = limit.others + objective.value * limit.visits;
-    if let Some(needed) = replicas_for(l, component.replicas.value, needed_arrival, 1.0) {
+    if let Some(needed) = replicas_for(l, component.replicas.value, needed_arrival, 1.0, component.standby.is_some()) {
         d = d.with_help(format!(
             "{} → {needed} replicas of `{}` sustains {}{}",
             component.replicas.value,
