@@ -95,6 +95,17 @@ deepest component exceeds 10 attempts per request. Retry at one layer, or use a 
         waivable: true,
     },
     Rule {
+        id: "latency/resolution",
+        summary: "a service time too wide for the latency grid",
+        explanation: "Latency distributions are composed on an even grid of 4,096 points spanning each \
+service time up to its (1 − 10⁻¹⁰)-quantile. A distribution spanning many orders of magnitude \
+(a lognormal with p99 over about 13× its p50, or a cv above about 1.5) gets a step longer than a \
+quarter of its median, and percentiles composed through it are approximate: its median can \
+read several times too high. Model the slow tail as a separate path (a call with a \
+`probability` to a slow component) or narrow the distribution.",
+        waivable: true,
+    },
+    Rule {
         id: "physics/latency-floor",
         summary: "a latency below what the speed of light allows",
         explanation: "Light in optical fibre covers about 204,000 km/s, so a round trip over d km takes \

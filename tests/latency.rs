@@ -490,3 +490,22 @@ fn a_standby_component_has_one_serving_replica() {
     let d = c.findings.iter().find(|d| d.rule == "capacity/saturated").expect("saturated");
     assert!(d.help.as_deref().is_some_and(|h| h.contains("active-passive")), "{:?}", d.help);
 }
+
+/// A service time the even grid cannot resolve is said to be approximate, at its
+/// `latency` entry; one it resolves is not (p99/p50 = 10 is fine, 20 and 100 are not).
+#[test]
+fn too_wide_a_service_time_is_labelled_approximate() {
+    let text = "components:\n  a: {availability: 99.9%, latency: {p50: 10ms, p99: 1s}}\n  \
+                b: {availability: 99.9%, latency: {p50: 10ms, p99: 200ms}}\n  \
+                c: {availability: 99.9%, latency: {p50: 10ms, p99: 100ms}}\n\
+                flows: {f: {entry: a}, g: {entry: b}, h: {entry: c}}\n";
+    let c = check(text);
+    let source = SourceFile::new("test.yaml", text);
+    let at: Vec<(usize, usize)> = c
+        .findings
+        .iter()
+        .filter(|d| d.rule == "latency/resolution")
+        .map(|d| source.line_col(d.primary.as_ref().unwrap().span.start))
+        .collect();
+    assert_eq!(at, [(2, 37), (3, 37)]);
+}

@@ -67,12 +67,10 @@ impl Grid {
             return Grid::point(value);
         }
         let bins = bins.clamp(16, MAX_BINS);
-        let hi = s.quantile(1.0 - SERVICE_TAIL);
-        if !(hi.is_finite() && hi > 0.0) {
+        let Some(step) = Grid::service_step(s, bins) else {
             let m = s.mean();
             return Grid::point(if m.is_finite() { m } else { 0.0 });
-        }
-        let step = hi / (bins - 1) as f64;
+        };
         let median = s.quantile(0.5);
         // (cdf, sf) at the upper edge of each cell, each computed on its accurate side.
         let edge = |i: usize| {
@@ -94,6 +92,13 @@ impl Grid {
             (c_prev, s_prev) = (c, q);
         }
         Grid { step, mass, beyond: clean(s_prev) }
+    }
+
+    /// The step [`Grid::from_service`] uses for `s` on `bins` points (None when it
+    /// makes a point): the span up to ≈ the (1 − 1e-10)-quantile, evenly divided.
+    pub fn service_step(s: &ServiceTime, bins: usize) -> Option<f64> {
+        let hi = s.quantile(1.0 - SERVICE_TAIL);
+        (hi.is_finite() && hi > 0.0).then(|| hi / (bins.clamp(16, MAX_BINS) - 1) as f64)
     }
 
     /// T + d (a network hop). Negative or NaN d is taken as 0; d = ∞ moves all mass to `beyond`.

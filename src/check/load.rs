@@ -3,6 +3,8 @@
 //! objectives, and round trips below the speed of light. Every help line is
 //! computed by re-evaluating the model with the fix applied.
 
+use crate::analysis::distribution::ServiceTime;
+use crate::analysis::grid::{DEFAULT_BINS, Grid};
 use crate::analysis::load::{
     ComponentLoad, FlowLoad, Level, LoadModel, LoadOptions, LoadReport, RETRY_AMPLIFICATION_LIMIT,
 };
@@ -194,6 +196,44 @@ fn pools(model: &Model, load: &LoadReport) -> Vec<(Subject, Diagnostic)> {
             component.replicas.value,
             per_replica.ceil() as u64
         ));
+        out.push((Subject::Component(c), d));
+    }
+    out
+}
+
+/// Grid steps a median must span for the percentiles built on it to be trusted.
+const RESOLVED_MEDIAN_STEPS: f64 = 4.0;
+
+/// Service times too wide for the latency grid: one that spans many orders of
+/// magnitude (p99 ≫ p50) gets a step, fitted to its far tail, longer than its median,
+/// and every percentile built on it is approximate. Said, not hidden.
+pub fn latency_resolution(model: &Model) -> Vec<(Subject, Diagnostic)> {
+    let mut out = Vec::new();
+    for (c, component) in model.components.iter().enumerate() {
+        let Some(spec) = &component.latency else { continue };
+        let Ok(service) = crate::analysis::load::service_time(&spec.value) else { continue };
+        if matches!(service, ServiceTime::Constant { .. }) {
+            continue;
+        }
+        let Some(step) = Grid::service_step(&service, DEFAULT_BINS) else { continue };
+        let median = service.quantile(0.5);
+        if median >= RESOLVED_MEDIAN_STEPS * step {
+            continue;
+        }
+        let d = Diagnostic::warning(
+            "latency/resolution",
+            format!(
+                "the latency of `{}` is too wide for the latency grid: its median ({}) spans under \
+                 {RESOLVED_MEDIAN_STEPS} steps of {}, so percentiles through it are approximate",
+                component.name,
+                duration(median),
+                duration(step)
+            ),
+        )
+        .with_primary(spec.span, "spans too many orders of magnitude")
+        .with_help(
+            "describe the slow tail separately (a `probability` call to a slow path) or narrow the distribution",
+        );
         out.push((Subject::Component(c), d));
     }
     out

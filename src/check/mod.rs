@@ -46,6 +46,7 @@ pub fn findings(model: &Model, compiled: &Compiled, report: &Report, today: &str
     }
     found.extend(spof_findings(model, report));
     found.extend(load::network_floors(model));
+    found.extend(load::latency_resolution(model));
     if let Some(l) = &report.load {
         found.extend(load::findings(model, l));
     }
