@@ -644,10 +644,14 @@ fn place(mass: &[f64], step: f64, offset: f64, new_step: f64, len: usize) -> (Ve
     if !valid {
         return (out, mass.iter().copied().map(clean).sum());
     }
-    // Hot loop of every sum: positions as i·ratio + shift, and the integer part by a
-    // cast (x ≥ 0), not a call to `floor`.
+    // Hot loop of every sum: positions as i·ratio + shift, the integer part by a cast
+    // (x ≥ 0) rather than a call to `floor`. Only points that can land on the grid are
+    // visited; the rest overflow in one sum.
     let (ratio, shift) = (step / new_step, offset / new_step);
-    for (i, &m) in mass.iter().enumerate() {
+    let reach = if ratio > 0.0 { ((len as f64 - shift) / ratio).ceil().max(0.0) } else { f64::INFINITY };
+    let visited = if reach < mass.len() as f64 { reach as usize } else { mass.len() };
+    overflow += mass[visited..].iter().copied().map(clean).sum::<f64>();
+    for (i, &m) in mass[..visited].iter().enumerate() {
         let m = clean(m);
         if m == 0.0 {
             continue;
@@ -765,16 +769,23 @@ fn convolve_fft(parts: &[&[f64]], n: usize) -> Vec<f64> {
                 z.iter_mut().zip(*b).for_each(|(zi, &y)| zi.im = y);
             }
             forward.process_with_scratch(z, scratch);
-            if pair.len() == 1 {
-                product.iter_mut().zip(z.iter()).for_each(|(p, zk)| *p *= zk);
-                continue;
-            }
-            // A·B = (Z_k + conj Z_−k)(Z_k − conj Z_−k)/4i = (Z_k² − conj Z_−k²) · (−i/4).
-            for (k, p) in product.iter_mut().enumerate() {
+            // Spectra of real inputs are Hermitian (X_−k = conj X_k): each factor is
+            // computed for k ≤ size/2 and mirrored.
+            let half = size / 2;
+            for k in 0..=half {
                 let zk = z[k];
-                let zm = z[if k == 0 { 0 } else { size - k }].conj();
-                let d = zk * zk - zm * zm;
-                *p *= Complex::new(0.25 * d.im, -0.25 * d.re);
+                let factor = if pair.len() == 1 {
+                    zk
+                } else {
+                    // A·B = (Z_k + conj Z_−k)(Z_k − conj Z_−k)/4i = (Z_k² − conj Z_−k²)·(−i/4).
+                    let zm = z[(size - k) & (size - 1)].conj();
+                    let d = zk * zk - zm * zm;
+                    Complex::new(0.25 * d.im, -0.25 * d.re)
+                };
+                product[k] *= factor;
+                if k != 0 && k != half {
+                    product[size - k] *= factor.conj();
+                }
             }
         }
         inverse.process_with_scratch(&mut product, scratch);

@@ -28,9 +28,9 @@ pub enum Level {
 
 /// Most fixed-point passes between load and timeouts.
 const MAX_PASSES: usize = 12;
-/// Relative change in every arrival rate, times the component's spare utilization
-/// (1 − ρ), below which the fixed point has converged: waits then move by about this
-/// much relatively, far below any printed digit.
+/// Relative change in every arrival rate, times the component's distance from
+/// saturation |1 − ρ|, below which the fixed point has converged: waits then move by
+/// about this much relatively, far below any printed digit.
 const CONVERGED: f64 = 1e-6;
 /// A change in an arrival rate below this share of all traffic (a fallback reached by
 /// one request in 10¹²) moves nothing: the fixed point may ignore it.
@@ -445,8 +445,9 @@ impl<'m> LoadModel<'m> {
             if let Some((_, solved)) = previous.take_if(|(p, solved)| {
                 p.iter().zip(&arrival).zip(&solved.levels).all(|((a, b), level)| {
                     // A queue's wait moves by about Δλ/λ ÷ (1 − ρ): the nearer saturation,
-                    // the closer its rate must have settled.
-                    let slack = level.utilization.map_or(1.0, |u| (1.0 - u).clamp(1e-6, 1.0));
+                    // the closer its rate must have settled. Past it the queue is unbounded
+                    // whatever the rate, unless the rate could bring it back under.
+                    let slack = level.utilization.map_or(1.0, |u| (1.0 - u).abs().clamp(1e-6, 1.0));
                     (a - b).abs() <= CONVERGED * slack * a.abs().max(b.abs())
                         || (a - b).abs() <= NEGLIGIBLE_RATE * total
                 })
