@@ -528,6 +528,26 @@ impl Lowering<'_> {
                         );
                     }
                 }
+                // Gaps: after `[`, between items, before `]`. One comma at most in each,
+                // none before the first item (`[a,, b]` and `[,]` are typos, not empty items).
+                let inner = Span::new(span.start + 1, span.len.saturating_sub(2));
+                let mut edges = vec![inner.start];
+                for item in &items {
+                    edges.push(item.span().start);
+                    edges.push(item.span().end());
+                }
+                edges.push(inner.end());
+                for (g, gap) in edges.chunks(2).enumerate() {
+                    let allowed = usize::from(g > 0);
+                    let commas = commas_outside_comments(&self.text[gap[0]..gap[1]]);
+                    if let Some(&extra) = commas.get(allowed) {
+                        self.error(
+                            Span::new(gap[0] + extra, 1),
+                            "unexpected `,`: a list item is missing here",
+                            "no item before this comma",
+                        );
+                    }
+                }
                 Atom::List(items, span)
             }
             Rule::block => Atom::Block(
@@ -687,6 +707,23 @@ impl Lowering<'_> {
         }
         Some(Node { kind: NodeKind::Map(entries), span })
     }
+}
+
+/// Offsets of the commas in a gap between list items, skipping comments.
+fn commas_outside_comments(gap: &str) -> Vec<usize> {
+    let mut commas = Vec::new();
+    let mut in_comment = false;
+    let bytes = gap.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'\n' => in_comment = false,
+            b'#' => in_comment = true,
+            b'/' if bytes.get(i + 1) == Some(&b'/') => in_comment = true,
+            b',' if !in_comment => commas.push(i),
+            _ => {}
+        }
+    }
+    commas
 }
 
 /// Quoted keys keep their quotes in the span; bare ones do not.

@@ -214,3 +214,22 @@ fn problems_in_a_cut_file_are_those_of_the_whole_file() {
         assert_eq!(format!("{cut:?}"), format!("{whole:?}"), "{pieces} pieces");
     }
 }
+
+#[test]
+fn a_comma_without_an_item_is_an_error() {
+    for (text, at) in [("x [a,, b]\n", 5), ("x [,]\n", 3), ("x [, a]\n", 3), ("x [a, b,,]\n", 8)] {
+        let e = errors(text);
+        assert_eq!(e.len(), 1, "{text:?}: {e:#?}");
+        assert_eq!(e[0].primary.as_ref().unwrap().span.start, at, "{text:?}");
+        assert!(e[0].message.contains("a list item is missing"), "{}", e[0].message);
+    }
+    // One trailing comma, new lines, and commas inside comments are fine.
+    let node = parse("x [a, b,]\ny [\n  a # one, two\n  b\n]\n");
+    assert_eq!(shape(&node), r#"{x: ["a", "b"], y: ["a", "b"]}"#);
+}
+
+#[test]
+fn a_byte_order_mark_is_white_space() {
+    let node = parse("\u{feff}component a { replicas 2 }\n");
+    assert_eq!(shape(&node), "{components: {a: {replicas: 2}}}");
+}
