@@ -26,6 +26,9 @@ pub fn percent(value: f64, complement: f64) -> String {
 
 /// A fraction as a short percentage ("42.1%").
 pub fn percent_diff(fraction: f64) -> String {
+    if !fraction.is_finite() {
+        return significant(fraction, 3);
+    }
     let p = fraction * 100.0;
     if p != 0.0 && p.abs() < 0.1 { format!("{p:.2}%") } else { format!("{p:.1}%") }
 }
@@ -41,6 +44,9 @@ fn trim_zeros(text: &str, keep: usize) -> String {
 pub fn rate(per_second: f64) -> String {
     if !per_second.is_finite() {
         return "n/a".into();
+    }
+    if per_second >= 1e15 {
+        return format!("{}/s", significant(per_second, 3));
     }
     if per_second >= 100.0 {
         let whole = per_second.round() as u64;
@@ -83,10 +89,20 @@ pub fn duration(seconds: f64) -> String {
 
 /// `value` with `digits` significant digits, trailing zeros removed.
 pub fn significant(value: f64, digits: usize) -> String {
-    if value == 0.0 || !value.is_finite() {
-        return format!("{value}");
+    if value.is_nan() {
+        return "n/a".into();
+    }
+    if value.is_infinite() {
+        return if value > 0.0 { "∞".into() } else { "-∞".into() };
+    }
+    if value == 0.0 {
+        return "0".into();
     }
     let magnitude = value.abs().log10().floor() as i32;
+    // Far from 1, positional notation is a wall of zeros: use an exponent.
+    if !(-6..=15).contains(&magnitude) {
+        return format!("{value:.prec$e}", prec = digits.saturating_sub(1));
+    }
     let decimals = (digits as i32 - 1 - magnitude).max(0) as usize;
     let text = format!("{value:.decimals$}");
     if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text }
@@ -132,5 +148,17 @@ mod tests {
         assert_eq!(duration(7200.0), "2 h");
         assert_eq!(money("$", 7568.64), "$7,568.64");
         assert_eq!(money("EUR", 70.08), "70.08 EUR");
+    }
+
+    /// Extreme inputs print short (a user's 100-replica model printed ~300 zeros, and a
+    /// 1e300/s rate as the largest 64-bit integer).
+    #[test]
+    fn extreme_values_print_short() {
+        assert_eq!(duration(2.59e-298), "2.59e-292 µs");
+        assert_eq!(rate(1e300), "1.00e300/s");
+        assert_eq!(rate(1e14), "100,000,000,000,000/s");
+        assert_eq!(percent_diff(f64::INFINITY), "∞");
+        assert_eq!(significant(f64::NAN, 3), "n/a");
+        assert_eq!(significant(0.000123, 3), "0.000123");
     }
 }
