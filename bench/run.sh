@@ -13,7 +13,8 @@
 #
 # Uses hyperfine when installed, else a bash loop over `date +%s%N`; peak RSS
 # from GNU `/usr/bin/time -v` when available. Needs only Rust otherwise.
-# Targets: bundled example ≤ 20 ms, 1,000 components ≤ 150 ms, 5,000 ≤ 1 s.
+# Targets: bundled example ≤ 20 ms, 1,000 components ≤ 150 ms, 5,000 ≤ 1 s; with load
+# and latency (`gen_layered 1000 --latency`, issue 3) ≤ 1 s.
 # Last, the DSL row (issue 4): a 10,000-component .nines file must reach the model
 # (read, parse, build, cycle check; no analysis) in ≤ 200 ms, timed in-process by
 # examples/load_time.rs (median and minimum of RUNS loads).
@@ -114,6 +115,10 @@ for n in $SIZES; do
     case $n in 1000) target=150 ;; 5000) target=1000 ;; esac
     rows+=("layered n=$n seed=$SEED|$file|$n|$target")
 done
+# Issue 3: the whole check with load and latency on 1,000 generated components, ≤ 1 s.
+latency_model="$work/layered-1000-latency.yaml"
+"$GEN" 1000 --seed "$SEED" --latency > "$latency_model"
+rows+=("latency n=1000 seed=$SEED|$latency_model|1000|1000")
 
 echo "timer: $( ((HAVE_HYPERFINE)) && echo hyperfine || echo 'bash loop (date +%s%N)'), runs per model: $RUNS," \
      "RSS: $( ((HAVE_GNU_TIME)) && echo '/usr/bin/time -v' || echo unavailable), cpus: $(nproc 2>/dev/null || echo '?')" >&2
