@@ -509,3 +509,25 @@ fn too_wide_a_service_time_is_labelled_approximate() {
         .collect();
     assert_eq!(at, [(2, 37), (3, 37)]);
 }
+
+/// Calls made parallel are proposed only when they can be written as one `parallel`
+/// group of names: 3 × 40 ms in sequence miss a 50 ms p99, at once they take 40 ms;
+/// with a timeout on one of them the group cannot be written, so it is not proposed.
+#[test]
+fn calls_are_proposed_parallel_only_when_they_can_be_written_so() {
+    let model = |calls: &str| {
+        format!(
+            "components:\n  api: {{availability: 100%, calls: {calls}}}\n  \
+             a: {{availability: 100%, latency: {{constant: 40ms}}}}\n  \
+             b: {{availability: 100%, latency: {{constant: 40ms}}}}\n  \
+             c: {{availability: 100%, latency: {{constant: 40ms}}}}\n\
+             flows:\n  f: {{entry: api, objective: {{latency: {{p99: 50ms}}}}}}\n"
+        )
+    };
+    let help = |c: &Checked| c.findings.iter().find(|d| d.rule == "slo/latency").and_then(|d| d.help.clone());
+    let plain = check(&model("[a, b, c]"));
+    let h = help(&plain).expect("a fix");
+    assert!(h.contains("3 calls of `api` in parallel") && h.contains("p99 becomes 40 ms"), "{h}");
+    let with_timeout = check(&model("[a, b, {to: c, timeout: 1s}]"));
+    assert!(!help(&with_timeout).is_some_and(|h| h.contains("in parallel")), "{:?}", help(&with_timeout));
+}

@@ -46,6 +46,20 @@ fn capacity_span(model: &Model, c: ComponentId) -> Span {
         .unwrap_or(component.replicas.span)
 }
 
+/// A call to one name with no options: what a `parallel` group member can say.
+fn plain_call(call: &crate::model::Call) -> bool {
+    matches!(&call.target, CallTarget::Single { fallback, .. } if fallback.is_empty())
+        && !call.soft
+        && call.count.value == 1
+        && call.fanout.is_none()
+        && call.probability.is_none()
+        && call.timeout.is_none()
+        && call.retries.is_none()
+        && call.backoff.is_none()
+        && call.hedge.is_none()
+        && call.network.is_none()
+}
+
 /// Fewest replicas that keep `c` at or below `target` utilization at `arrival`; none
 /// for an active-passive (`standby`) component, where one replica serves however many
 /// there are.
@@ -485,10 +499,11 @@ fn latency_fix(model: &Model, f: usize, quantile: f64, name: &str, limit: f64, l
         }
     }
     // 3. Run the sequential calls of one component in parallel: the components that
-    // spend longest in their calls.
+    // spend longest in their calls. Only plain calls can be written as one `parallel`
+    // group (its members are names), so only those are proposed.
     let sequential: Vec<(f64, ComponentId, usize)> = reachable
         .iter()
-        .filter(|&&c| model.components[c].calls.len() >= 2)
+        .filter(|&&c| model.components[c].calls.len() >= 2 && model.components[c].calls.iter().all(plain_call))
         .map(|&c| {
             let own = loads.own_mean(c, &base, level);
             (response(c) - own, c, 0)
