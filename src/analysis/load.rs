@@ -419,8 +419,8 @@ impl<'m> LoadModel<'m> {
         // First the fixed point of a world where nothing takes time but saturated
         // queues (which never answer): error ratios, retries and saturation, on
         // one-point grids, nearly free. Without timeouts and hedges its tries are exact,
-        // so one timed pass is the answer; with them it is usually close enough that a
-        // second timed pass only confirms it.
+        // so one timed pass is the answer; with them it is usually close enough that the
+        // rates after one timed pass confirm it.
         let (seed, _) = self.fixed_point(level, options, Timing::Zero, HashMap::new());
         let (solved, converged) = self.fixed_point(level, options, Timing::Timed, seed.attempts);
         Solved { converged, ..solved }
@@ -551,9 +551,6 @@ impl<'m> LoadModel<'m> {
                     if let Some(law) = &law {
                         parts.push(wait_grid(law));
                     }
-                    if let Some(service) = &self.service_grid[c] {
-                        parts.push(service.clone());
-                    }
                     (utilization, Some(law.map_or(0.0, |l| l.mean_wait)))
                 }
             };
@@ -574,7 +571,10 @@ impl<'m> LoadModel<'m> {
             } else {
                 parts.extend(calls);
             }
-            let total = Grid::sum_all(&parts.iter().collect::<Vec<_>>());
+            // The service time counts when the queue answers and times are counted (a
+            // wait was found); its grid is shared by every pass, so it is not copied.
+            let service = self.service_grid[c].as_ref().filter(|_| mean_wait.is_some());
+            let total = Grid::sum_all(&parts.iter().chain(service).collect::<Vec<_>>());
             let mean_response = bounded(&total).then(|| total.mean()).filter(|m| m.is_finite());
             levels.push((
                 c,
