@@ -40,6 +40,10 @@ const SKETCH_BINS: usize = 1024;
 pub const MIN_BINS: usize = 256;
 /// Upper limit on `bins` in [`Grid::from_service`] (memory guard).
 pub const MAX_BINS: usize = 1 << 22;
+/// Mass past a grid's end up to this is the tail its operations trimmed (each moves
+/// ≤ 1e-10 there, so a flow through 10⁴ services stays under it); more is requests that
+/// never end (a saturated queue), which make the mean unbounded and a timeout fire.
+pub const TRIMMED_MASS: f64 = 1e-6;
 /// On-grid tail mass that re-fitting may move into `beyond`.
 const TAIL_EPS: f64 = 1e-12;
 /// `from_service` spans the service time up to its (1 − SERVICE_TAIL)-quantile.
@@ -306,8 +310,13 @@ impl Grid {
 
     /// (T | T ≤ tau, P(T > tau)): what an attempt that beat a timeout took, and the
     /// probability of timing out. The cell containing tau is split at tau (its kept part
-    /// placed at the kept part's centre); `beyond` mass counts as timed out. When nothing is
-    /// below tau the conditional is undefined and point(tau) is returned with probability 1.
+    /// placed at the kept part's centre). `beyond` lies past the grid's outer edge: a
+    /// timeout before that edge catches all of it; one after it catches it only when it
+    /// is more than [`TRIMMED_MASS`] (a queue that never answers). Less is the tail trimmed
+    /// off the grid, which sits just past the edge (where [`Grid::mean`] counts it) and
+    /// stays in the kept grid's `beyond`: a 30 s timeout on a millisecond call never fires.
+    /// When nothing is below tau the conditional is undefined and point(tau) is returned
+    /// with probability 1.
     pub fn truncate_at(&self, tau: f64) -> (Grid, f64) {
         let tau = if tau.is_nan() || tau < 0.0 { 0.0 } else { tau };
         // A constant is not spread over its cell: it beats the timeout or it does not.
@@ -315,8 +324,11 @@ impl Grid {
             return if t <= tau { (self.clone(), 0.0) } else { (Grid::point(tau), 1.0) };
         }
         let step = valid_step(self.step);
+        let outer_edge = (self.mass.len() as f64 - 0.5) * step;
+        let trimmed = tau >= outer_edge && self.beyond <= TRIMMED_MASS;
+        let kept_beyond = if trimmed { self.beyond } else { 0.0 };
         let mut kept = vec![0.0; self.mass.len()];
-        let mut timed_out = self.beyond;
+        let mut timed_out = self.beyond - kept_beyond;
         let mut partial = Vec::new();
         for (i, &m) in self.mass.iter().enumerate() {
             let (lo, hi) = cell(i, step);
@@ -336,13 +348,14 @@ impl Grid {
                 *k += p;
             }
         }
-        let total: f64 = kept.iter().sum();
-        if total.is_nan() || total <= 0.0 {
+        let on_grid: f64 = kept.iter().sum();
+        if on_grid.is_nan() || on_grid <= 0.0 {
             return (Grid::point(tau), 1.0);
         }
+        let total = on_grid + kept_beyond;
         kept.iter_mut().for_each(|m| *m /= total);
         let target = target_bins([self]);
-        (Grid { step, mass: kept, beyond: 0.0 }.refit(target), timed_out.min(1.0))
+        (Grid { step, mass: kept, beyond: kept_beyond / total }.refit(target), timed_out.min(1.0))
     }
 
     /// A hedged request: min(T1, delay + T2) for independent copies T1, T2 of self.
@@ -395,6 +408,17 @@ impl Grid {
     /// The p-quantile of the piecewise-linear cdf; f64::INFINITY when p falls in `beyond`.
     /// p ≤ 0 gives 0, NaN gives NaN.
     pub fn quantile(&self, p: f64) -> f64 {
+        self.quantiles(&[p])[0]
+    }
+
+    /// [`Grid::quantile`] of each p, the running sums built once.
+    pub fn quantiles<const N: usize>(&self, ps: &[f64; N]) -> [f64; N] {
+        let point = self.as_point();
+        let cum = point.is_none().then(|| Cum::new(&self.mass, self.beyond));
+        ps.map(|p| self.quantile_on(p, point, cum.as_ref()))
+    }
+
+    fn quantile_on(&self, p: f64, point: Option<f64>, cum: Option<&Cum>) -> f64 {
         if p.is_nan() {
             return f64::NAN;
         }
@@ -405,11 +429,8 @@ impl Grid {
         if q < self.beyond || self.mass.is_empty() {
             return f64::INFINITY;
         }
-        if let Some(x) = self.as_point() {
-            return x;
-        }
+        let (Some(cum), None) = (cum, point) else { return point.unwrap_or(0.0) };
         let step = valid_step(self.step);
-        let cum = Cum::new(&self.mass, self.beyond);
         let n = self.mass.len();
         // First cell whose upper edge reaches p, the walk done on the accurate side.
         let (i, frac) = if p <= 0.5 {
@@ -897,6 +918,25 @@ mod tests {
             assert!(rel(g.quantile(p), s.quantile(p)) < 1e-5, "p {p}: {} vs {}", g.quantile(p), s.quantile(p));
         }
         assert_eq!(g.quantile(1.0), f64::INFINITY);
+    }
+
+    /// The trimmed tail past a grid's edge is caught by a timeout before the edge, not by
+    /// one after it; requests that never end (more than TRIMMED_MASS) are caught by both.
+    #[test]
+    fn truncate_counts_the_trimmed_tail_only_inside_the_grid() {
+        let g = exp_grid(1.0);
+        assert!(g.beyond > 0.0 && g.beyond <= TRIMMED_MASS);
+        let (kept, late) = g.truncate_at(1e6);
+        assert_eq!(late, 0.0);
+        // (Re-fitting may trim another 1e-12.)
+        assert!(rel(kept.beyond, g.beyond) < 1e-2, "{} vs {}", kept.beyond, g.beyond);
+        assert!(rel(kept.mean(), g.mean()) < 1e-9);
+        let (_, late) = g.truncate_at(g.end() / 2.0);
+        assert!(late >= g.beyond + (-g.end() / 2.0f64).exp() * 0.99, "{late}");
+        let hanging = Grid { beyond: 0.5, mass: g.mass.iter().map(|m| m / 2.0).collect(), ..g.clone() };
+        let (kept, late) = hanging.truncate_at(1e6);
+        assert_eq!(late, 0.5);
+        assert!(kept.beyond < 1e-11, "{}", kept.beyond);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::graph;
 use crate::model::{Call, CallTarget, ComponentId, LatencySpec, Model};
 
 use super::distribution::ServiceTime;
-use super::grid::{DEFAULT_BINS, Grid};
+use super::grid::{self, DEFAULT_BINS, Grid};
 use super::queueing::{self, MMc, WaitLaw};
 
 /// The two load levels every latency is reported at.
@@ -74,15 +74,16 @@ pub struct Percentiles {
 
 impl Percentiles {
     fn of(grid: &Grid) -> Percentiles {
-        let q = |p: f64| Some(grid.quantile(p)).filter(|t| t.is_finite());
+        let [p50, p90, p95, p99, p999, p9999] =
+            grid.quantiles(&[0.5, 0.9, 0.95, 0.99, 0.999, 0.9999]).map(|t| Some(t).filter(|t| t.is_finite()));
         Percentiles {
             mean: bounded(grid).then(|| grid.mean()).filter(|m| m.is_finite()),
-            p50: q(0.5),
-            p90: q(0.9),
-            p95: q(0.95),
-            p99: q(0.99),
-            p999: q(0.999),
-            p9999: q(0.9999),
+            p50,
+            p90,
+            p95,
+            p99,
+            p999,
+            p9999,
         }
     }
 
@@ -249,7 +250,9 @@ pub struct LoadOptions {
 pub struct LoadModel<'m> {
     model: &'m Model,
     service: Vec<Option<ServiceTime>>,
-    service_grid: Vec<Option<Grid>>,
+    /// One grid per distinct service time, and which one each component has.
+    service_grids: Vec<Grid>,
+    service_grid_of: Vec<Option<usize>>,
     /// Callers before callees.
     top_down: Vec<ComponentId>,
     /// Flows' rates at mean and peak.
@@ -271,7 +274,7 @@ impl<'m> LoadModel<'m> {
     pub fn new(model: &'m Model) -> LoadModel<'m> {
         let service: Vec<Option<ServiceTime>> =
             model.components.iter().map(|c| c.latency.as_ref().and_then(|l| service_time(&l.value).ok())).collect();
-        let service_grid = service.iter().map(|s| s.as_ref().map(|s| Grid::from_service(s, DEFAULT_BINS))).collect();
+        let (service_grids, service_grid_of) = distinct_grids(&service);
         let call_graph = graph::call_graph(model);
         let top_down = toposort(&call_graph, None).unwrap_or_default().into_iter().map(|n| call_graph[n]).collect();
         let weights = model.flow_weights();
@@ -279,7 +282,7 @@ impl<'m> LoadModel<'m> {
             Some(t) => weights.iter().map(|w| (t.rate.value * w, t.peak.value * w)).collect(),
             None => vec![(0.0, 0.0); model.flows.len()],
         };
-        LoadModel { model, service, service_grid, top_down, rates }
+        LoadModel { model, service, service_grids, service_grid_of, top_down, rates }
     }
 
     /// Whether the model says anything about load or latency.
@@ -573,7 +576,7 @@ impl<'m> LoadModel<'m> {
             }
             // The service time counts when the queue answers and times are counted (a
             // wait was found); its grid is shared by every pass, so it is not copied.
-            let service = self.service_grid[c].as_ref().filter(|_| mean_wait.is_some());
+            let service = self.service_grid_of[c].map(|g| &self.service_grids[g]).filter(|_| mean_wait.is_some());
             let total = Grid::sum_all(&parts.iter().chain(service).collect::<Vec<_>>());
             let mean_response = bounded(&total).then(|| total.mean()).filter(|m| m.is_finite());
             levels.push((
@@ -941,12 +944,40 @@ struct AttemptOutcome {
     hedged: f64,
 }
 
-/// Mass past a grid's end above which its mean is reported as unbounded: grids keep
-/// far less than this (an upper bound of what they trimmed), a saturated queue all of it.
-const UNBOUNDED_MASS: f64 = 1e-6;
+/// The grids of the distinct service times, computed on all cores, and the index of
+/// each component's. Models repeat a few latencies over many components, and one grid
+/// costs thousands of cdf evaluations.
+fn distinct_grids(service: &[Option<ServiceTime>]) -> (Vec<Grid>, Vec<Option<usize>>) {
+    let mut distinct: Vec<&ServiceTime> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let of = service
+        .iter()
+        .map(|s| {
+            // Debug prints every f64 so that it reads back exactly: equal keys, equal laws.
+            let s = s.as_ref()?;
+            Some(*index.entry(format!("{s:?}")).or_insert_with(|| {
+                distinct.push(s);
+                distinct.len() - 1
+            }))
+        })
+        .collect();
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let chunk = distinct.len().div_ceil(cores).max(1);
+    let grids = std::thread::scope(|scope| {
+        let workers: Vec<_> = distinct
+            .chunks(chunk)
+            .map(|laws| {
+                scope.spawn(move || laws.iter().map(|s| Grid::from_service(s, DEFAULT_BINS)).collect::<Vec<_>>())
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    });
+    (grids, of)
+}
 
+/// Whether the grid's mean is finite: no more past its end than trimmed tails.
 fn bounded(grid: &Grid) -> bool {
-    grid.beyond <= UNBOUNDED_MASS
+    grid.beyond <= grid::TRIMMED_MASS
 }
 
 /// A latency that never ends (a saturated queue): all mass beyond any grid.
