@@ -16,6 +16,7 @@
 //! inputs had (at least [`MIN_BINS`]), so relative resolution stays ~1/bins however many
 //! operations are chained.
 
+use std::borrow::Borrow;
 use std::cell::RefCell;
 
 use rustfft::{FftPlanner, num_complex::Complex};
@@ -212,14 +213,15 @@ impl Grid {
     }
 
     /// max of independent parts (product of cdfs). No parts: point(0) (nothing to wait for).
-    pub fn max_of(parts: &[Grid]) -> Grid {
+    pub fn max_of<G: Borrow<Grid>>(parts: &[G]) -> Grid {
         Grid::order_statistic(parts, parts.len())
     }
 
     /// The k-th smallest of independent parts (a quorum of k out of n): k = n is the max,
     /// k = 1 the min. k is clamped to 1..=n; no parts gives point(0). Max and min use
     /// products (O(n·len)); other k a Poisson-binomial recursion (O(n²·len)).
-    pub fn order_statistic(parts: &[Grid], k: usize) -> Grid {
+    pub fn order_statistic<G: Borrow<Grid>>(parts: &[G], k: usize) -> Grid {
+        let parts: Vec<&Grid> = parts.iter().map(Borrow::borrow).collect();
         let n = parts.len();
         if n == 0 {
             return Grid::point(0.0);
@@ -228,14 +230,14 @@ impl Grid {
             return parts[0].clone();
         }
         let k = k.clamp(1, n);
-        let target = target_bins(parts.iter());
-        let e_max = parts.iter().map(Grid::tight_end).fold(0.0, f64::max);
-        let step = common_step(parts.iter(), e_max, target, 8);
+        let target = target_bins(parts.iter().copied());
+        let e_max = parts.iter().map(|g| g.tight_end()).fold(0.0, f64::max);
+        let step = common_step(parts.iter().copied(), e_max, target, 8);
         let len = (e_max / step).ceil() as usize + 2;
         // Identical parts (the usual fan-out) are evaluated once and raised to their count.
         let mut groups: Vec<(&Grid, Cum, usize)> = Vec::new();
         for p in parts {
-            if let Some(g) = groups.iter_mut().find(|g| g.0 == p) {
+            if let Some(g) = groups.iter_mut().find(|g| std::ptr::eq(g.0, p) || g.0 == p) {
                 g.2 += 1;
             } else {
                 let (mass, lost) = fit_len(p.on_step(step, e_max), len);
@@ -282,9 +284,9 @@ impl Grid {
     /// A mixture: with probability w_i the time is drawn from part i. Weights that are not
     /// finite and positive count as 0; the rest are normalised to sum to 1. No usable
     /// weight gives point(0).
-    pub fn mixture(parts: &[(f64, Grid)]) -> Grid {
+    pub fn mixture<G: Borrow<Grid>>(parts: &[(f64, G)]) -> Grid {
         let used: Vec<(f64, &Grid)> =
-            parts.iter().filter(|(w, _)| w.is_finite() && *w > 0.0).map(|(w, g)| (*w, g)).collect();
+            parts.iter().filter(|(w, _)| w.is_finite() && *w > 0.0).map(|(w, g)| (*w, g.borrow())).collect();
         let total: f64 = used.iter().map(|(w, _)| w).sum();
         if used.is_empty() || !(total.is_finite() && total > 0.0) {
             return Grid::point(0.0);
@@ -966,9 +968,9 @@ mod tests {
             let _ = Grid::order_statistic(&[g.clone(), exp_grid(1.0), odd.clone()], 2);
             let _ = Grid::mixture(&[(0.5, g.clone()), (f64::NAN, exp_grid(1.0)), (0.5, exp_grid(2.0))]);
         }
-        assert_eq!(Grid::max_of(&[]).as_point(), Some(0.0));
-        assert_eq!(Grid::mixture(&[]).as_point(), Some(0.0));
-        assert_eq!(Grid::order_statistic(&[], 3).as_point(), Some(0.0));
+        assert_eq!(Grid::max_of::<Grid>(&[]).as_point(), Some(0.0));
+        assert_eq!(Grid::mixture::<Grid>(&[]).as_point(), Some(0.0));
+        assert_eq!(Grid::order_statistic::<Grid>(&[], 3).as_point(), Some(0.0));
         assert_eq!(Grid::from_service(&ServiceTime::Constant { value: 2.0 }, 10).as_point(), Some(2.0));
     }
 

@@ -8,6 +8,7 @@
 //! latency on load, so the two are solved together by fixed-point iteration; without
 //! timeouts the first pass is already exact.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use petgraph::algo::toposort;
@@ -253,6 +254,12 @@ pub struct LoadModel<'m> {
     /// One grid per distinct service time, and which one each component has.
     service_grids: Vec<Grid>,
     service_grid_of: Vec<Option<usize>>,
+    /// Distinct targets of each component's calls, and how many components call each.
+    callees: Vec<Vec<ComponentId>>,
+    callers: Vec<usize>,
+    /// Responses read after a pass (flow entries, members of parallel groups for the
+    /// budget); the others are freed once their callers are composed.
+    response_kept: Vec<bool>,
     /// Callers before callees.
     top_down: Vec<ComponentId>,
     /// Flows' rates at mean and peak.
@@ -282,7 +289,27 @@ impl<'m> LoadModel<'m> {
             Some(t) => weights.iter().map(|w| (t.rate.value * w, t.peak.value * w)).collect(),
             None => vec![(0.0, 0.0); model.flows.len()],
         };
-        LoadModel { model, service, service_grids, service_grid_of, top_down, rates }
+        let callees: Vec<Vec<ComponentId>> = model
+            .components
+            .iter()
+            .map(|c| {
+                let mut targets: Vec<ComponentId> =
+                    c.calls.iter().flat_map(|call| call.targets()).map(|t| t.value).collect();
+                targets.sort_unstable();
+                targets.dedup();
+                targets
+            })
+            .collect();
+        let mut callers = vec![0; model.components.len()];
+        callees.iter().flatten().for_each(|&t| callers[t] += 1);
+        let mut response_kept = vec![false; model.components.len()];
+        model.flows.iter().for_each(|f| response_kept[f.entry.value] = true);
+        for call in model.components.iter().flat_map(|c| &c.calls) {
+            if let CallTarget::Parallel { to, .. } = &call.target {
+                to.iter().for_each(|t| response_kept[t.value] = true);
+            }
+        }
+        LoadModel { model, service, service_grids, service_grid_of, callees, callers, response_kept, top_down, rates }
     }
 
     /// Whether the model says anything about load or latency.
@@ -526,22 +553,22 @@ impl<'m> LoadModel<'m> {
     /// Composes latencies bottom-up at the given arrival rates.
     fn compose(&self, arrival: &[f64], options: &LoadOptions, timing: Timing) -> Solved {
         let n = self.model.components.len();
-        let mut done = Done {
-            response: vec![Grid::point(0.0); n],
-            success: vec![1.0; n],
-            attempts: HashMap::new(),
-            call_mean: HashMap::new(),
-        };
+        let mut response = vec![Grid::point(0.0); n];
+        let mut success = vec![1.0; n];
+        let mut attempts = HashMap::new();
+        let mut call_mean = HashMap::new();
+        let mut callers_left = self.callers.clone();
         let mut levels = Vec::with_capacity(n);
         for &c in self.top_down.iter().rev() {
             let component = &self.model.components[c];
             let lambda = arrival[c];
             // The component's time: its queue wait, its service, then its calls, all
-            // summed at once (see `Grid::sum_all`).
-            let mut parts: Vec<Grid> = Vec::with_capacity(component.calls.len() + 2);
+            // summed at once (see `Grid::sum_all`). A call's time is its target's
+            // response itself, not a copy, unless a hop, hedge or timeout changes it.
+            let mut parts: Vec<Cow<Grid>> = Vec::with_capacity(component.calls.len() + 2);
             let (utilization, mean_wait) = match self.wait_law(c, lambda, options) {
                 Err(u) => {
-                    parts.push(unbounded());
+                    parts.push(Cow::Owned(unbounded()));
                     (Some(u), None)
                 }
                 Ok(_) if timing == Timing::Zero => (None, None),
@@ -552,32 +579,34 @@ impl<'m> LoadModel<'m> {
                         _ => None,
                     };
                     if let Some(law) = &law {
-                        parts.push(wait_grid(law));
+                        parts.push(Cow::Owned(wait_grid(law)));
                     }
                     (utilization, Some(law.map_or(0.0, |l| l.mean_wait)))
                 }
             };
             let mut ok = 1.0 - component.error_rate.as_ref().map_or(0.0, |e| e.value);
-            let sequential: Vec<(usize, &Call)> = component.calls.iter().enumerate().collect();
-            let mut calls = Vec::with_capacity(sequential.len());
-            for &(i, call) in &sequential {
-                let outcome = self.call((c, i), call, &mut done, options);
+            let targets = Targets { response: &response, success: &success };
+            let mut calls = Vec::with_capacity(component.calls.len());
+            for (i, call) in component.calls.iter().enumerate() {
+                let outcome = self.call((c, i), call, targets, &mut attempts, options);
                 if !call.soft {
                     ok *= outcome.success;
                 }
-                done.call_mean.insert((c, i), outcome.time.mean());
+                call_mean.insert((c, i), outcome.time.mean());
                 calls.push(outcome.time);
             }
             if options.parallel_calls == Some(c) && calls.len() > 1 {
                 // What-if: every call of `c` issued at once; the request waits for all.
-                parts.push(Grid::max_of(&calls));
+                parts.push(Cow::Owned(Grid::max_of(&calls)));
+                drop(calls);
             } else {
                 parts.extend(calls);
             }
             // The service time counts when the queue answers and times are counted (a
-            // wait was found); its grid is shared by every pass, so it is not copied.
+            // wait was found).
             let service = self.service_grid_of[c].map(|g| &self.service_grids[g]).filter(|_| mean_wait.is_some());
-            let total = Grid::sum_all(&parts.iter().chain(service).collect::<Vec<_>>());
+            let total = Grid::sum_all(&parts.iter().map(AsRef::as_ref).chain(service).collect::<Vec<_>>());
+            drop(parts);
             let mean_response = bounded(&total).then(|| total.mean()).filter(|m| m.is_finite());
             levels.push((
                 c,
@@ -590,35 +619,46 @@ impl<'m> LoadModel<'m> {
                     response: Percentiles::of(&total),
                 },
             ));
-            done.response[c] = total;
-            done.success[c] = ok.clamp(0.0, 1.0);
+            response[c] = total;
+            success[c] = ok.clamp(0.0, 1.0);
+            // A response that no caller still needs, and that no flow or budget reads
+            // later, is freed: a pass holds a layer of grids, not the whole model's.
+            for &t in &self.callees[c] {
+                callers_left[t] -= 1;
+                if callers_left[t] == 0 && !self.response_kept[t] {
+                    response[t] = Grid::point(0.0);
+                }
+            }
         }
         levels.sort_by_key(|(c, _)| *c);
         Solved {
-            response: done.response,
-            success: done.success,
+            response,
+            success,
             levels: levels.into_iter().map(|(_, l)| l).collect(),
-            attempts: done.attempts,
-            call_mean: done.call_mean,
+            attempts,
+            call_mean,
             converged: true,
         }
     }
 
     /// Time and success of one call (count, probability, fallbacks, parallel group).
-    fn call(
+    fn call<'g>(
         &self,
         (caller, index): (ComponentId, usize),
         call: &Call,
-        done: &mut Done,
+        targets: Targets<'g>,
+        attempts: &mut HashMap<CallKey, Attempt>,
         options: &LoadOptions,
-    ) -> Outcome {
-        let Done { response, success, attempts, .. } = done;
+    ) -> Outcome<'g> {
         let hedge = match options.hedge {
             Some((c, i, delay)) if c == caller && i == index => Some(delay),
             _ => call.hedge.as_ref().map(|h| h.value),
         };
+        // The time every try failing takes matters only when something follows it.
+        let failure_time =
+            call.soft || matches!(&call.target, CallTarget::Single { fallback, .. } if !fallback.is_empty());
         let mut attempt = |t: usize, target: ComponentId| {
-            let outcome = self.attempts(call, hedge, &response[target], success[target]);
+            let outcome = self.attempts(call, hedge, &targets.response[target], targets.success[target], failure_time);
             attempts.insert((caller, index, t), Attempt { fail: outcome.fail, hedged: outcome.hedged });
             outcome
         };
@@ -627,70 +667,94 @@ impl<'m> LoadModel<'m> {
                 let shards = call.shards() as usize;
                 let k = call.fanout.as_ref().and_then(|f| f.quorum.as_ref()).map_or(shards, |q| q.value as usize);
                 let one = attempt(0, to.value);
-                let copies = vec![one.on_success.clone(); shards];
-                Outcome { time: Grid::order_statistic(&copies, k), success: at_least(k, &vec![one.success; shards]) }
+                let copies = vec![one.on_success.as_ref(); shards];
+                Outcome {
+                    time: Cow::Owned(Grid::order_statistic(&copies, k)),
+                    success: at_least(k, &vec![one.success; shards]),
+                }
             }
             CallTarget::Single { to, fallback } => {
                 let primary = attempt(0, to.value);
                 // Alternatives in order: each is reached when all before it failed.
-                let mut branches: Vec<(f64, Grid)> = vec![(primary.success, primary.on_success.clone())];
-                let mut failed_time = primary.on_failure.clone();
-                let mut reach = 1.0 - primary.success;
                 let mut total_success = primary.success;
+                let mut reach = 1.0 - primary.success;
+                let mut branches: Vec<(f64, Cow<Grid>)> = vec![(primary.success, primary.on_success)];
+                let mut failed_time = primary.on_failure;
                 for (t, alternative) in fallback.iter().enumerate() {
                     let alt = attempt(t + 1, alternative.value);
-                    branches.push((reach * alt.success, failed_time.sum(&alt.on_success)));
+                    // A branch no request reaches is not computed.
+                    if reach > 0.0
+                        && let Some(failed) = &failed_time
+                    {
+                        branches.push((reach * alt.success, Cow::Owned(failed.sum(&alt.on_success))));
+                        failed_time = alt.on_failure.map(|f| Cow::Owned(failed.sum(&f)));
+                    }
                     total_success += reach * alt.success;
-                    failed_time = failed_time.sum(&alt.on_failure);
                     reach *= 1.0 - alt.success;
                 }
-                if call.soft {
+                if call.soft
+                    && reach > 0.0
+                    && let Some(failed) = failed_time
+                {
                     // A soft call costs its time whatever its outcome.
-                    branches.push((reach, failed_time));
+                    branches.push((reach, failed));
                 }
                 Outcome { time: mixture(branches), success: total_success }
             }
             CallTarget::Parallel { to, quorum } => {
                 let members: Vec<AttemptOutcome> =
                     to.iter().enumerate().map(|(t, target)| attempt(t, target.value)).collect();
-                let times: Vec<Grid> = members.iter().map(|m| m.on_success.clone()).collect();
+                let times: Vec<&Grid> = members.iter().map(|m| m.on_success.as_ref()).collect();
                 let successes: Vec<f64> = members.iter().map(|m| m.success).collect();
-                match quorum {
-                    Some(k) => Outcome {
-                        time: Grid::order_statistic(&times, k.value as usize),
-                        success: at_least(k.value as usize, &successes),
-                    },
-                    None => Outcome { time: Grid::max_of(&times), success: successes.iter().product() },
-                }
+                let (time, success) = match quorum {
+                    Some(k) => {
+                        (Grid::order_statistic(&times, k.value as usize), at_least(k.value as usize, &successes))
+                    }
+                    None => (Grid::max_of(&times), successes.iter().product()),
+                };
+                Outcome { time: Cow::Owned(time), success }
             }
         };
         let repeated = if call.count.value > 1 {
-            Outcome { time: single.time.sum_n(call.count.value), success: single.success.powi(call.count.value as i32) }
+            Outcome {
+                time: Cow::Owned(single.time.sum_n(call.count.value)),
+                success: single.success.powi(call.count.value as i32),
+            }
         } else {
             single
         };
         match &call.probability {
             Some(p) if p.value < 1.0 => Outcome {
-                time: mixture(vec![(1.0 - p.value, Grid::point(0.0)), (p.value, repeated.time)]),
+                time: mixture(vec![(1.0 - p.value, Cow::Owned(Grid::point(0.0))), (p.value, repeated.time)]),
                 success: 1.0 - p.value + p.value * repeated.success,
             },
             _ => repeated,
         }
     }
 
-    /// One target called with the call's network hop, hedge, timeout and retries.
-    fn attempts(&self, call: &Call, hedge: Option<f64>, response: &Grid, target_success: f64) -> AttemptOutcome {
+    /// One target called with the call's network hop, hedge, timeout and retries. The
+    /// time when every try fails is computed when `failure_time` asks for it (or when
+    /// every try fails).
+    fn attempts<'g>(
+        &self,
+        call: &Call,
+        hedge: Option<f64>,
+        response: &'g Grid,
+        target_success: f64,
+        failure_time: bool,
+    ) -> AttemptOutcome<'g> {
         let rtt = call.network.as_ref().map_or(0.0, |n| n.rtt_s);
-        let mut one = if rtt > 0.0 { response.shift(rtt) } else { response.clone() };
+        let mut one = if rtt > 0.0 { Cow::Owned(response.shift(rtt)) } else { Cow::Borrowed(response) };
         let mut hedged = 0.0;
         if let Some(d) = hedge {
             hedged = one.sf(d);
-            one = one.hedge(d);
+            one = Cow::Owned(one.hedge(d));
         }
         let error = 1.0 - target_success;
         if error <= 0.0 && call.timeout.is_none() {
             // Every try succeeds: the first one is the answer.
-            return AttemptOutcome { success: 1.0, on_failure: one.clone(), on_success: one, fail: 0.0, hedged };
+            let on_failure = failure_time.then(|| one.clone());
+            return AttemptOutcome { success: 1.0, on_failure, on_success: one, fail: 0.0, hedged };
         }
         // One attempt: (P(fail), time when it fails, time when it succeeds).
         let (fail, fail_time, ok_time) = match &call.timeout {
@@ -698,17 +762,18 @@ impl<'m> LoadModel<'m> {
                 let (in_time, late) = one.truncate_at(tau.value);
                 let fail = late + (1.0 - late) * error;
                 let fail_time = if fail > 0.0 {
-                    mixture(vec![(late, Grid::point(tau.value)), ((1.0 - late) * error, in_time.clone())])
+                    Grid::mixture(&[(late, Grid::point(tau.value)), ((1.0 - late) * error, in_time.clone())])
                 } else {
                     Grid::point(tau.value)
                 };
-                (fail, fail_time, in_time)
+                (fail, Cow::Owned(fail_time), Cow::Owned(in_time))
             }
             None => (error, one.clone(), one),
         };
         if fail <= NEGLIGIBLE_FAILURE {
             // Failed tries carry no weight: the first try is the answer.
-            return AttemptOutcome { success: 1.0 - fail, on_success: ok_time, on_failure: fail_time, fail, hedged };
+            let on_failure = failure_time.then_some(fail_time);
+            return AttemptOutcome { success: 1.0 - fail, on_success: ok_time, on_failure, fail, hedged };
         }
         let tries = call.tries();
         let backoff = call.backoff.as_ref().map_or(0.0, |b| b.value);
@@ -723,18 +788,16 @@ impl<'m> LoadModel<'m> {
             }
             let weight = fail.powi(j as i32) * (1.0 - fail);
             if weight > 0.0 {
-                branches.push((weight, failed.shift(waited).sum(&ok_time)));
+                branches.push((weight, Cow::Owned(failed.shift(waited).sum(&ok_time))));
             }
         }
         let all_fail = fail.powi(tries as i32);
-        let on_failure = failed.sum(&fail_time).shift(waited);
-        AttemptOutcome {
-            success: 1.0 - all_fail,
-            on_success: if branches.is_empty() { on_failure.clone() } else { mixture(branches) },
-            on_failure,
-            fail,
-            hedged,
-        }
+        let on_failure = (failure_time || branches.is_empty()).then(|| failed.sum(&fail_time).shift(waited));
+        let on_success = match &on_failure {
+            Some(every_try_failed) if branches.is_empty() => Cow::Owned(every_try_failed.clone()),
+            _ => mixture(branches),
+        };
+        AttemptOutcome { success: 1.0 - all_fail, on_success, on_failure: on_failure.map(Cow::Owned), fail, hedged }
     }
 
     /// The round trips on the fastest successful path (service times zero).
@@ -918,26 +981,25 @@ struct Solved {
 
 /// What the bottom-up pass has computed so far: response times and success
 /// ratios of the components below, and the per-try state of every call.
-struct Done {
-    response: Vec<Grid>,
-    success: Vec<f64>,
-    attempts: HashMap<CallKey, Attempt>,
-    /// Mean time of each call (caller, call index), for the latency budget.
-    call_mean: HashMap<(ComponentId, usize), f64>,
+/// The responses and success ratios of the components composed so far.
+#[derive(Clone, Copy)]
+struct Targets<'g> {
+    response: &'g [Grid],
+    success: &'g [f64],
 }
 
-struct Outcome {
-    time: Grid,
+struct Outcome<'g> {
+    time: Cow<'g, Grid>,
     success: f64,
 }
 
-struct AttemptOutcome {
+struct AttemptOutcome<'g> {
     /// P(some try succeeds).
     success: f64,
     /// Time until the answer, given that some try succeeds.
-    on_success: Grid,
-    /// Time spent when every try fails.
-    on_failure: Grid,
+    on_success: Cow<'g, Grid>,
+    /// Time spent when every try fails (when asked for).
+    on_failure: Option<Cow<'g, Grid>>,
     /// P(one try fails).
     fail: f64,
     /// Share of tries that send a hedge request.
@@ -992,20 +1054,22 @@ fn wait_grid(law: &WaitLaw) -> Grid {
     let tail = ServiceTime::exponential(law.mean_wait / law.p_wait)
         .map(|s| Grid::from_service(&s, DEFAULT_BINS))
         .unwrap_or_else(|_| Grid::point(0.0));
-    mixture(vec![(1.0 - law.p_wait, Grid::point(0.0)), (law.p_wait, tail)])
+    Grid::mixture(&[(1.0 - law.p_wait, Grid::point(0.0)), (law.p_wait, tail)])
 }
 
-/// A mixture with weights normalised to 1 (zero-weight branches dropped).
-fn mixture(branches: Vec<(f64, Grid)>) -> Grid {
+/// A mixture with weights normalised to 1 (zero-weight branches dropped); a single
+/// branch left is returned as it is.
+fn mixture(branches: Vec<(f64, Cow<Grid>)>) -> Cow<Grid> {
     let total: f64 = branches.iter().map(|(w, _)| w.max(0.0)).sum();
     if total <= 0.0 {
-        return branches.into_iter().next().map_or_else(|| Grid::point(0.0), |(_, g)| g);
+        return branches.into_iter().next().map_or_else(|| Cow::Owned(Grid::point(0.0)), |(_, g)| g);
     }
-    let parts: Vec<(f64, Grid)> = branches.into_iter().filter(|(w, _)| *w > 0.0).map(|(w, g)| (w / total, g)).collect();
+    let mut parts: Vec<(f64, Cow<Grid>)> = branches.into_iter().filter(|(w, _)| *w > 0.0).collect();
     if parts.len() == 1 {
-        return parts.into_iter().next().map_or_else(|| Grid::point(0.0), |(_, g)| g);
+        return parts.pop().map_or_else(|| Cow::Owned(Grid::point(0.0)), |(_, g)| g);
     }
-    Grid::mixture(&parts)
+    let parts: Vec<(f64, &Grid)> = parts.iter().map(|(w, g)| (w / total, g.as_ref())).collect();
+    Cow::Owned(Grid::mixture(&parts))
 }
 
 /// For each of independent times, the probability that it is the k-th smallest
