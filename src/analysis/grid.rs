@@ -33,8 +33,11 @@ pub struct Grid {
 /// Points per grid. Measured against a 10⁷-sample Monte Carlo (`bench_composition`): at
 /// 4096 every benchmark percentile is within 0.45% (a hedge's p50 is the worst); at 2048 a
 /// hedge's p50/p99 are off by 0.68%/0.53%, over the 0.5% promised — so 4096, at one
-/// 8192-point FFT (~0.1 ms) per sum.
+/// 4096- or 8192-point FFT (≤ 0.1 ms) per sum.
 pub const DEFAULT_BINS: usize = 4096;
+/// Variance that placing a sum's parts on its step may add, relative to the sum's own
+/// (an sd error of half this): see [`Grid::sum_all`].
+const SPLIT_VARIANCE: f64 = 1e-3;
 /// Points of the outline sum that tells where a sum of many parts ends.
 const SKETCH_BINS: usize = 1024;
 /// Results never get fewer points than this (unless they are exact few-point grids).
@@ -141,9 +144,16 @@ impl Grid {
 
     /// The sum of independent parts (no parts: point(0)). Constant parts are one shift;
     /// the others are put on one common step (the finest of theirs, unless spanning the
-    /// sum with it would need more than 2× the target points) and convolved at once: each
+    /// sum with it would need more than the target points) and convolved at once: each
     /// part is placed and transformed once, there is one inverse transform and one re-fit,
     /// however many parts (a component's own time and all its sequential calls).
+    ///
+    /// The sum is computed on as many points as it keeps (`target`), unless that would
+    /// blur it: placing a part on another step splits each of its points between two
+    /// neighbours, which keeps the mean but adds up to step²/4 to the variance. When
+    /// that, for all the parts, passes [`SPLIT_VARIANCE`] of the sum's variance (many
+    /// parts, or one much wider than the others), the sum gets twice the points and is
+    /// coarsened after. Most sums need no more, at half the cost.
     pub fn sum_all(parts: &[&Grid]) -> Grid {
         let mut shift = 0.0;
         let mut spread: Vec<&Grid> = Vec::with_capacity(parts.len());
@@ -161,12 +171,17 @@ impl Grid {
         let target = target_bins(spread.iter().copied());
         let ends: Vec<f64> = spread.iter().map(|g| g.tight_end()).collect();
         let span: f64 = ends.iter().sum();
-        // Each placed part has up to 2 points of slack: keep their total under 2·target
-        // so that the transform stays at 2·target points.
+        let variance: f64 = spread.iter().map(|g| g.variance()).sum();
+        let sharp = |step: f64| spread.len() as f64 * step * step / 4.0 <= SPLIT_VARIANCE * variance;
+        // Each placed part has up to 2 points of slack: keep their total under the
+        // transform's points.
         let slack = 2 * spread.len() + 4;
         let finest = finest_step(spread.iter().copied());
-        let sum = if spread.len() == 2 || span / finest <= (2 * target - slack) as f64 {
-            let step = common_step(spread.iter().copied(), span, target, slack);
+        let sum = if spread.len() == 2 || span / finest <= target.saturating_sub(slack) as f64 {
+            let mut step = common_step(spread.iter().copied(), span, target, slack);
+            if !sharp(step) {
+                step = common_step(spread.iter().copied(), span, 2 * target, slack);
+            }
             let (placed, kept) = place_all(&spread, &ends, step, usize::MAX);
             Grid { step, mass: convolve_all(&placed), beyond: 1.0 - kept }
         } else {
@@ -184,8 +199,12 @@ impl Grid {
             let coarse = Grid { step: coarse_step, mass: convolve_all(&sketches), beyond: 0.0 };
             // Sketches are late, never early: their sum ends after the real one.
             let support = (coarse.tight_end() + 2.0 * coarse_step).min(span);
-            let step = finest.max(support / (2 * target - 4) as f64);
-            let size = ((support / step).ceil() as usize + 4).next_power_of_two().min(2 * target);
+            let mut points = target;
+            if !sharp(finest.max(support / (points - 4) as f64)) {
+                points *= 2;
+            }
+            let step = finest.max(support / (points - 4) as f64);
+            let size = ((support / step).ceil() as usize + 4).next_power_of_two().min(points);
             let (placed, kept) = place_all(&spread, &ends, step, size);
             let slices: Vec<&[f64]> = placed.iter().map(Vec::as_slice).collect();
             let mut mass = convolve_fft(&slices, size);
@@ -232,7 +251,7 @@ impl Grid {
         let k = k.clamp(1, n);
         let target = target_bins(parts.iter().copied());
         let e_max = parts.iter().map(|g| g.tight_end()).fold(0.0, f64::max);
-        let step = common_step(parts.iter().copied(), e_max, target, 8);
+        let step = common_step(parts.iter().copied(), e_max, 2 * target, 8);
         let len = (e_max / step).ceil() as usize + 2;
         // Identical parts (the usual fan-out) are evaluated once and raised to their count.
         let mut groups: Vec<(&Grid, Cum, usize)> = Vec::new();
@@ -296,7 +315,7 @@ impl Grid {
         }
         let target = target_bins(used.iter().map(|(_, g)| *g));
         let e_max = used.iter().map(|(_, g)| g.tight_end()).fold(0.0, f64::max);
-        let step = common_step(used.iter().map(|(_, g)| *g), e_max, target, 8);
+        let step = common_step(used.iter().map(|(_, g)| *g), e_max, 2 * target, 8);
         let len = (e_max / step).ceil() as usize + 2;
         let (mut mass, mut beyond) = (vec![0.0; len], 0.0);
         for (w, g) in used {
@@ -454,6 +473,18 @@ impl Grid {
         let step = valid_step(self.step);
         let on: f64 = self.mass.iter().enumerate().map(|(i, m)| i as f64 * m).sum();
         step * on + self.beyond * (self.mass.len() as f64 - 0.5) * step
+    }
+
+    /// Var T on the grid points (`beyond` left out).
+    fn variance(&self) -> f64 {
+        let step = valid_step(self.step);
+        let on: f64 = self.mass.iter().sum();
+        if on <= 0.0 {
+            return 0.0;
+        }
+        let mean = self.mass.iter().enumerate().map(|(i, m)| i as f64 * m).sum::<f64>() / on;
+        let second = self.mass.iter().enumerate().map(|(i, m)| (i as f64 - mean).powi(2) * m).sum::<f64>() / on;
+        second * step * step
     }
 
     /// step · (len − 1), the last grid point.
@@ -652,10 +683,10 @@ fn finest_step<'a>(parts: impl IntoIterator<Item = &'a Grid>) -> f64 {
 }
 
 /// The finest step among the parts, unless spanning `span` with it would need more than
-/// 2·target − `slack` points (slack: what the operands add on top of their spans, so
-/// that a convolution fits an FFT of 2·target rather than twice that).
-fn common_step<'a>(parts: impl IntoIterator<Item = &'a Grid>, span: f64, target: usize, slack: usize) -> f64 {
-    finest_step(parts).max(span / (2 * target).saturating_sub(slack).max(target) as f64)
+/// `points` − `slack` points (slack: what the operands add on top of their spans, so that
+/// a convolution fits a transform of `points` rather than twice that).
+fn common_step<'a>(parts: impl IntoIterator<Item = &'a Grid>, span: f64, points: usize, slack: usize) -> f64 {
+    finest_step(parts).max(span / points.saturating_sub(slack).max(points / 2) as f64)
 }
 
 /// Masses at points i·step + offset placed onto the grid j·new_step (j < len), each split
