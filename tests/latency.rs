@@ -507,8 +507,9 @@ fn a_timeout_far_past_the_latency_never_fires() {
         (plain.mean.p999, timed.mean.p999),
         (plain.mean.mean, timed.mean.mean),
     ] {
-        // Equal up to re-fitting the truncated grid: far below one grid step (2.4e-4).
-        rel(b.unwrap(), a.unwrap(), 1e-5);
+        // Equal up to where the sums' grid points fall: the timed call's grid is re-fitted
+        // after truncation, and the flow's step (~13 ms / 4,096) is 1/400 of its p50.
+        rel(b.unwrap(), a.unwrap(), 2.5e-3);
     }
 }
 

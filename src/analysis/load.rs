@@ -1048,7 +1048,10 @@ fn unbounded() -> Grid {
 }
 
 fn wait_grid(law: &WaitLaw) -> Grid {
-    if law.p_wait <= 0.0 || law.mean_wait <= 0.0 {
+    // A wait that almost no request has is less than any grid keeps of its tails (and
+    // its tiny scale would set the step of the sum it enters): no wait. Its mean is
+    // still reported, from the law.
+    if law.p_wait <= grid::TAIL_EPS || law.mean_wait <= 0.0 {
         return Grid::point(0.0);
     }
     let tail = ServiceTime::exponential(law.mean_wait / law.p_wait)
