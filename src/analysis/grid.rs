@@ -27,7 +27,12 @@ use super::distribution::ServiceTime;
 pub struct Grid {
     pub step: f64,
     pub mass: Vec<f64>,
+    /// Probability past the last cell: the tail trimmed off the grid (each operation
+    /// trims at most 1e-10) plus `never`.
     pub beyond: f64,
+    /// Of `beyond`, the probability of never finishing (a saturated queue): it makes the
+    /// mean unbounded, and every timeout fires for it.
+    pub never: f64,
 }
 
 /// Points per grid. Measured against a 10⁷-sample Monte Carlo (`bench_composition`): at
@@ -44,10 +49,6 @@ const SKETCH_BINS: usize = 1024;
 pub const MIN_BINS: usize = 256;
 /// Upper limit on `bins` in [`Grid::from_service`] (memory guard).
 pub const MAX_BINS: usize = 1 << 22;
-/// Mass past a grid's end up to this is the tail its operations trimmed (each moves
-/// ≤ 1e-10 there, so a flow through 10⁴ services stays under it); more is requests that
-/// never end (a saturated queue), which make the mean unbounded and a timeout fire.
-pub const TRIMMED_MASS: f64 = 1e-6;
 /// On-grid tail mass that re-fitting may move into `beyond`.
 pub const TAIL_EPS: f64 = 1e-12;
 /// `from_service` spans the service time up to its (1 − SERVICE_TAIL)-quantile.
@@ -59,12 +60,17 @@ impl Grid {
     /// points, keeping the mean.
     pub fn point(t: f64) -> Grid {
         if t == f64::INFINITY {
-            return Grid { step: 1.0, mass: vec![0.0], beyond: 1.0 };
+            return Grid::never();
         }
         if t.is_nan() || t <= 0.0 {
-            return Grid { step: 1.0, mass: vec![1.0], beyond: 0.0 };
+            return Grid { step: 1.0, mass: vec![1.0], beyond: 0.0, never: 0.0 };
         }
-        Grid { step: t, mass: vec![0.0, 1.0], beyond: 0.0 }
+        Grid { step: t, mass: vec![0.0, 1.0], beyond: 0.0, never: 0.0 }
+    }
+
+    /// A time that never ends (a saturated queue): all mass beyond any grid, for good.
+    pub fn never() -> Grid {
+        Grid { step: 1.0, mass: vec![0.0], beyond: 1.0, never: 1.0 }
     }
 
     /// Discretises a service time on `bins` points (clamped to 16..=[`MAX_BINS`]) up to
@@ -99,7 +105,7 @@ impl Grid {
             mass.push(clean(m));
             (c_prev, s_prev) = (c, q);
         }
-        Grid { step, mass, beyond: clean(s_prev) }
+        Grid { step, mass, beyond: clean(s_prev), never: 0.0 }
     }
 
     /// The step [`Grid::from_service`] uses for `s` on `bins` points (None when it
@@ -116,7 +122,7 @@ impl Grid {
             return self.clone();
         }
         if d == f64::INFINITY {
-            return Grid { step: self.step, mass: vec![0.0], beyond: 1.0 };
+            return Grid::never();
         }
         if let Some(t) = self.as_point() {
             return Grid::point(t + d);
@@ -129,12 +135,12 @@ impl Grid {
         if (k - offset).abs() <= 1e-9 * k.max(1.0) && n as f64 + offset <= (3 * target) as f64 {
             let mut mass = vec![0.0; offset as usize];
             mass.extend_from_slice(&self.mass);
-            return Grid { step, mass, beyond: self.beyond }.refit(target);
+            return Grid { step, mass, ..self.clone() }.refit(target);
         }
         let new_step = step.max((self.end() + d) / (2 * target) as f64);
         let len = ((self.end() + d) / new_step).ceil() as usize + 2;
         let (mass, overflow) = place(&self.mass, step, d, new_step, len);
-        Grid { step: new_step, mass, beyond: self.beyond + overflow }.refit(target)
+        Grid { step: new_step, mass, beyond: self.beyond + overflow, never: self.never }.refit(target)
     }
 
     /// T1 + T2 for independent T1 (self) and T2 (other): see [`Grid::sum_all`].
@@ -169,6 +175,8 @@ impl Grid {
             _ => {}
         }
         let target = target_bins(spread.iter().copied());
+        // A sum never ends when some part never does.
+        let never = 1.0 - spread.iter().map(|g| 1.0 - g.never).product::<f64>();
         let ends: Vec<f64> = spread.iter().map(|g| g.tight_end()).collect();
         let span: f64 = ends.iter().sum();
         let variance: f64 = spread.iter().map(|g| g.variance()).sum();
@@ -183,7 +191,7 @@ impl Grid {
                 step = common_step(spread.iter().copied(), span, 2 * target, slack);
             }
             let (placed, kept) = place_all(&spread, &ends, step, usize::MAX);
-            Grid { step, mass: convolve_all(&placed), beyond: 1.0 - kept }
+            Grid { step, mass: convolve_all(&placed), beyond: 1.0 - kept, never }
         } else {
             // Tails do not add: the sum of many parts ends far before the sum of their
             // ends, and a step fitted to the latter would blur it. A coarse first sum
@@ -196,7 +204,7 @@ impl Grid {
             let coarse_step = span / cells as f64;
             let sketches: Vec<Vec<f64>> =
                 spread.iter().zip(&ends).map(|(g, &end)| g.sketch(coarse_step, end)).collect();
-            let coarse = Grid { step: coarse_step, mass: convolve_all(&sketches), beyond: 0.0 };
+            let coarse = Grid { step: coarse_step, mass: convolve_all(&sketches), beyond: 0.0, never: 0.0 };
             // Sketches are late, never early: their sum ends after the real one.
             let support = (coarse.tight_end() + 2.0 * coarse_step).min(span);
             let mut points = target;
@@ -209,7 +217,7 @@ impl Grid {
             let slices: Vec<&[f64]> = placed.iter().map(Vec::as_slice).collect();
             let mut mass = convolve_fft(&slices, size);
             mass.iter_mut().for_each(|x| *x = clean(*x));
-            Grid { step, mass, beyond: 1.0 - kept }
+            Grid { step, mass, beyond: 1.0 - kept, never }
         };
         let sum = sum.refit(target);
         if shift == 0.0 { sum } else { sum.shift(shift) }
@@ -255,7 +263,7 @@ impl Grid {
         let len = (e_max / step).ceil() as usize + 2;
         // Identical parts (the usual fan-out) are evaluated once and raised to their count.
         let mut groups: Vec<(&Grid, Cum, usize)> = Vec::new();
-        for p in parts {
+        for &p in &parts {
             if let Some(g) = groups.iter_mut().find(|g| std::ptr::eq(g.0, p) || g.0 == p) {
                 g.2 += 1;
             } else {
@@ -297,7 +305,9 @@ impl Grid {
             mass.push(clean(if s < 0.5 { s_prev - s } else { c - c_prev }));
             (c_prev, s_prev) = (c, s);
         }
-        Grid { step, mass, beyond: clean(s_prev) }.refit(target)
+        // The k-th smallest never ends when fewer than k parts end.
+        let never = fewer_than(k, &parts.iter().map(|g| g.never).collect::<Vec<_>>());
+        Grid { step, mass, beyond: clean(s_prev).max(never), never }.refit(target)
     }
 
     /// A mixture: with probability w_i the time is drawn from part i. Weights that are not
@@ -317,7 +327,7 @@ impl Grid {
         let e_max = used.iter().map(|(_, g)| g.tight_end()).fold(0.0, f64::max);
         let step = common_step(used.iter().map(|(_, g)| *g), e_max, 2 * target, 8);
         let len = (e_max / step).ceil() as usize + 2;
-        let (mut mass, mut beyond) = (vec![0.0; len], 0.0);
+        let (mut mass, mut beyond, mut never) = (vec![0.0; len], 0.0, 0.0);
         for (w, g) in used {
             let w = w / total;
             let (m, lost) = fit_len(g.on_step(step, e_max), len);
@@ -325,19 +335,19 @@ impl Grid {
                 *acc += w * x;
             }
             beyond += w * lost;
+            never += w * g.never;
         }
-        Grid { step, mass, beyond }.refit(target)
+        Grid { step, mass, beyond, never }.refit(target)
     }
 
     /// (T | T ≤ tau, P(T > tau)): what an attempt that beat a timeout took, and the
     /// probability of timing out. The cell containing tau is split at tau (its kept part
-    /// placed at the kept part's centre). `beyond` lies past the grid's outer edge: a
-    /// timeout before that edge catches all of it; one after it catches it only when it
-    /// is more than [`TRIMMED_MASS`] (a queue that never answers). Less is the tail trimmed
-    /// off the grid, which sits just past the edge (where [`Grid::mean`] counts it) and
-    /// stays in the kept grid's `beyond`: a 30 s timeout on a millisecond call never fires.
-    /// When nothing is below tau the conditional is undefined and point(tau) is returned
-    /// with probability 1.
+    /// placed at the kept part's centre). What never ends times out. The trimmed tail
+    /// (the rest of `beyond`) lies past the grid's outer edge: a timeout before that
+    /// edge catches it; one after it does not, as the tail sits just past the edge (where
+    /// [`Grid::mean`] counts it) and stays in the kept grid's `beyond`: a 30 s timeout on
+    /// a millisecond call never fires. When nothing is below tau the conditional is
+    /// undefined and point(tau) is returned with probability 1.
     pub fn truncate_at(&self, tau: f64) -> (Grid, f64) {
         let tau = if tau.is_nan() || tau < 0.0 { 0.0 } else { tau };
         // A constant is not spread over its cell: it beats the timeout or it does not.
@@ -346,8 +356,8 @@ impl Grid {
         }
         let step = valid_step(self.step);
         let outer_edge = (self.mass.len() as f64 - 0.5) * step;
-        let trimmed = tau >= outer_edge && self.beyond <= TRIMMED_MASS;
-        let kept_beyond = if trimmed { self.beyond } else { 0.0 };
+        let never = clean(self.never).min(self.beyond);
+        let kept_beyond = if tau >= outer_edge { self.beyond - never } else { 0.0 };
         let mut kept = vec![0.0; self.mass.len()];
         let mut timed_out = self.beyond - kept_beyond;
         let mut partial = Vec::new();
@@ -376,7 +386,7 @@ impl Grid {
         let total = on_grid + kept_beyond;
         kept.iter_mut().for_each(|m| *m /= total);
         let target = target_bins([self]);
-        (Grid { step, mass: kept, beyond: kept_beyond / total }.refit(target), timed_out.min(1.0))
+        (Grid { step, mass: kept, beyond: kept_beyond / total, never: 0.0 }.refit(target), timed_out.min(1.0))
     }
 
     /// A hedged request: min(T1, delay + T2) for independent copies T1, T2 of self.
@@ -399,7 +409,9 @@ impl Grid {
             mass.push(clean(if s < 0.5 { s_prev - s } else { c - c_prev }));
             (c_prev, s_prev) = (c, s);
         }
-        Grid { step, mass, beyond: clean(s_prev) }.refit(target_bins([self]))
+        // Both tries never ending is the only way a hedged request never ends.
+        let never = self.never * self.never;
+        Grid { step, mass, beyond: clean(s_prev).max(never), never }.refit(target_bins([self]))
     }
 
     /// P(T ≤ t) on the piecewise-linear cdf; past the grid it stays at 1 − beyond. A grid
@@ -590,7 +602,7 @@ impl Grid {
         if coarsen || refine {
             let new_step = self.step * (used - 1) as f64 / (target - 1) as f64;
             let (mass, overflow) = place(&self.mass[..used], self.step, 0.0, new_step, target);
-            return Grid { step: new_step, mass, beyond: self.beyond + dropped + overflow };
+            return Grid { step: new_step, mass, beyond: self.beyond + dropped + overflow, never: self.never };
         }
         self.mass.truncate(used);
         self.beyond += dropped;
@@ -640,6 +652,25 @@ impl Cum {
         let (m, f) = (m as usize, x - m);
         (self.c[m] + (self.c[m + 1] - self.c[m]) * f, self.s[m] - (self.s[m] - self.s[m + 1]) * f)
     }
+}
+
+/// P(fewer than k of independent parts end), from each part's P(never ends).
+fn fewer_than(k: usize, never: &[f64]) -> f64 {
+    if never.iter().all(|&p| p <= 0.0) {
+        return 0.0;
+    }
+    // pmf[j] = P(exactly j of the parts so far end).
+    let mut pmf = vec![0.0; never.len() + 1];
+    pmf[0] = 1.0;
+    for (i, &p) in never.iter().enumerate() {
+        let p = p.clamp(0.0, 1.0);
+        for j in (0..=i + 1).rev() {
+            let stays = if j <= i { pmf[j] * p } else { 0.0 };
+            let ends = if j > 0 { pmf[j - 1] * (1.0 - p) } else { 0.0 };
+            pmf[j] = stays + ends;
+        }
+    }
+    pmf[..k.min(pmf.len())].iter().sum()
 }
 
 /// Pads or cuts a (mass, lost) pair to `len` points, counting what is cut as lost.
@@ -968,12 +999,34 @@ mod tests {
         assert_eq!(g.quantile(1.0), f64::INFINITY);
     }
 
+    /// What never ends (a saturated queue) is tracked apart from the trimmed tail through
+    /// every operation: a sum or a maximum never ends when one part does, a minimum or a
+    /// hedge only when all do, a mixture by weight.
+    #[test]
+    fn never_ending_mass_propagates() {
+        let g = exp_grid(1.0);
+        let stuck = Grid::mixture(&[(0.75, g.clone()), (0.25, Grid::never())]);
+        assert!((stuck.never - 0.25).abs() < 1e-15 && stuck.beyond >= stuck.never);
+        let sum = Grid::sum_all(&[&stuck, &g, &stuck]);
+        assert!((sum.never - (1.0 - 0.75 * 0.75)).abs() < 1e-12, "{}", sum.never);
+        assert!((Grid::max_of(&[&stuck, &g]).never - 0.25).abs() < 1e-12);
+        assert!(Grid::order_statistic(&[&stuck, &g], 1).never.abs() < 1e-15);
+        assert!((Grid::order_statistic(&[&stuck, &stuck, &g], 2).never - 0.0625).abs() < 1e-12);
+        assert!((stuck.hedge(0.5).never - 0.0625).abs() < 1e-12);
+        assert!((stuck.shift(2.5).never - 0.25).abs() < 1e-15);
+        let (_, late) = stuck.truncate_at(1e9);
+        assert!((late - 0.25).abs() < 1e-12, "{late}");
+        // Trimmed tails, however many, are not `never`.
+        let long = g.sum_n(64);
+        assert!(long.beyond > 0.0 && long.never == 0.0);
+    }
+
     /// The trimmed tail past a grid's edge is caught by a timeout before the edge, not by
-    /// one after it; requests that never end (more than TRIMMED_MASS) are caught by both.
+    /// one after it; requests that never end are caught by both.
     #[test]
     fn truncate_counts_the_trimmed_tail_only_inside_the_grid() {
         let g = exp_grid(1.0);
-        assert!(g.beyond > 0.0 && g.beyond <= TRIMMED_MASS);
+        assert!(g.beyond > 0.0 && g.never == 0.0);
         let (kept, late) = g.truncate_at(1e6);
         assert_eq!(late, 0.0);
         // (Re-fitting may trim another 1e-12.)
@@ -981,7 +1034,7 @@ mod tests {
         assert!(rel(kept.mean(), g.mean()) < 1e-9);
         let (_, late) = g.truncate_at(g.end() / 2.0);
         assert!(late >= g.beyond + (-g.end() / 2.0f64).exp() * 0.99, "{late}");
-        let hanging = Grid { beyond: 0.5, mass: g.mass.iter().map(|m| m / 2.0).collect(), ..g.clone() };
+        let hanging = Grid { beyond: 0.5, never: 0.5, mass: g.mass.iter().map(|m| m / 2.0).collect(), ..g.clone() };
         let (kept, late) = hanging.truncate_at(1e6);
         assert_eq!(late, 0.5);
         assert!(kept.beyond < 1e-11, "{}", kept.beyond);
@@ -1005,8 +1058,8 @@ mod tests {
 
     #[test]
     fn degenerate_inputs_do_not_panic() {
-        let odd = Grid { step: f64::NAN, mass: vec![], beyond: 0.0 };
-        let neg = Grid { step: -1.0, mass: vec![-0.5, f64::NAN, 1.5], beyond: -0.1 };
+        let odd = Grid { step: f64::NAN, mass: vec![], beyond: 0.0, never: 0.0 };
+        let neg = Grid { step: -1.0, mass: vec![-0.5, f64::NAN, 1.5], beyond: -0.1, never: f64::NAN };
         for g in [&odd, &neg, &Grid::point(f64::INFINITY)] {
             let _ = (g.quantile(0.5), g.cdf(1.0), g.sf(1.0), g.mean(), g.end());
             let _ = (g.shift(1.0), g.sum(&exp_grid(1.0)), g.hedge(0.3), g.truncate_at(0.5), g.sum_n(3));

@@ -1037,14 +1037,14 @@ fn distinct_grids(service: &[Option<ServiceTime>]) -> (Vec<Grid>, Vec<Option<usi
     (grids, of)
 }
 
-/// Whether the grid's mean is finite: no more past its end than trimmed tails.
+/// Whether the grid's mean is finite: every request ends.
 fn bounded(grid: &Grid) -> bool {
-    grid.beyond <= grid::TRIMMED_MASS
+    grid.never <= 0.0
 }
 
 /// A latency that never ends (a saturated queue): all mass beyond any grid.
 fn unbounded() -> Grid {
-    Grid { step: 1.0, mass: vec![0.0], beyond: 1.0 }
+    Grid::never()
 }
 
 fn wait_grid(law: &WaitLaw) -> Grid {
