@@ -57,8 +57,9 @@ pub struct CheckArgs {
     /// Output format on stdout.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
-    /// Also write output to a file, whole or not at all: `FILE` (in --format) or
-    /// `FORMAT=FILE`, e.g. `-o json=report.json`. Repeatable.
+    /// Also write output to a file, whole or not at all: `FORMAT=FILE`, e.g.
+    /// `-o human=report.txt`, or `FILE` (JSON when it ends in `.json`, else in --format).
+    /// Repeatable.
     #[arg(short = 'o', long = "output", value_name = "[FORMAT=]FILE")]
     pub outputs: Vec<String>,
     /// Lowest severity that makes the exit code 1.
@@ -137,6 +138,8 @@ impl CheckArgs {
                     })?;
                     (format, path)
                 }
+                // Asking for `report.json` and getting the human text would surprise.
+                None if spec.to_ascii_lowercase().ends_with(".json") => (Format::Json, spec.as_str()),
                 None => (self.format, spec.as_str()),
             };
             if path.is_empty() {

@@ -115,6 +115,13 @@ fn output_files_are_written_whole() {
     // Nothing left behind but the two files.
     let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(names.len(), 2, "{names:?}");
+    // Without FORMAT=, a `.json` file gets JSON whatever --format says; others get --format.
+    let plain = dir.join("plain.JSON");
+    let other = dir.join("plain.txt");
+    nines(&["check", SHOP, "-o", &plain.display().to_string(), "-o", &other.display().to_string()]);
+    let parsed: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&plain).unwrap()).unwrap();
+    assert_eq!(parsed["version"], 1);
+    assert!(std::fs::read_to_string(&other).unwrap().contains("checkout"));
     // An unwritable destination is an error, not a partial file.
     let bad = nines(&["check", CLEAN, "-o", "/nonexistent-dir/x.json"]);
     assert_eq!(bad.status.code(), Some(2));
