@@ -364,3 +364,15 @@ fn readme_dsl_model_checks_and_is_formatted() {
     ninecheck::load(&dsl).unwrap_or_else(|e| panic!("the README's DSL model is rejected: {e:#?}"));
     assert_eq!(syntax::rewrite(&dsl, &tree(&dsl), Spelling::Dsl).unwrap(), dsl.text, "the README's DSL is formatted");
 }
+
+/// `scenario` blocks parse (docs/dsl.md) but are not checked yet: one error at the
+/// block saying so, not a bare "unknown key".
+#[test]
+fn scenario_blocks_are_rejected_with_a_reason() {
+    let (source, diagnostics) = errors(
+        "scenarios.nines",
+        "component a { availability 99.9% }\nflow f { entry a }\nscenario zone_loss { fail [a] }\n",
+    );
+    assert_eq!(positions(&source, &diagnostics), vec![("model/unknown-key", 3, 1)]);
+    assert!(diagnostics[0].help.as_deref().is_some_and(|h| h.contains("not checked by this version")));
+}

@@ -20,6 +20,13 @@ pub struct Fields<'a> {
     entries: Vec<(&'a str, Span, &'a Node)>,
 }
 
+/// Keys the DSL already spells (docs/dsl.md) but this version does not check yet, and
+/// what to tell a user who writes them.
+const PLANNED: &[(&str, &str)] = &[(
+    "scenarios",
+    "failure scenarios are not checked by this version of nines yet; remove the `scenario` blocks to check the rest",
+)];
+
 impl<'a> Fields<'a> {
     pub fn get(&self, key: &str) -> Option<&'a Node> {
         self.entries.iter().find(|(k, _, _)| *k == key).map(|(_, _, v)| *v)
@@ -74,9 +81,11 @@ impl Reader {
             if !allowed.contains(&key.name.as_str()) {
                 let mut d = Diagnostic::error("model/unknown-key", format!("unknown key `{}` in {what}", key.name))
                     .with_primary(key.span, "not a known key here");
-                d = match did_you_mean(&key.name, allowed.iter().copied()) {
-                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                    None => d.with_help(format!("known keys here: {}", allowed.join(", "))),
+                let planned = PLANNED.iter().find(|(name, _)| *name == key.name).map(|(_, help)| *help);
+                d = match (planned, did_you_mean(&key.name, allowed.iter().copied())) {
+                    (Some(help), _) => d.with_help(help),
+                    (None, Some(s)) => d.with_help(format!("did you mean `{s}`?")),
+                    (None, None) => d.with_help(format!("known keys here: {}", allowed.join(", "))),
                 };
                 self.push(d);
                 continue;
