@@ -531,6 +531,30 @@ fn many_calls_keep_a_bounded_mean() {
     assert!(load(&c).components[0].mean.in_flight.is_some());
 }
 
+/// Requests lost to a saturated queue are downtime but not outages: the outage count and
+/// mean duration are those of the failures alone (a user saw "mean outage 208 d").
+#[test]
+fn transient_loss_is_not_an_outage() {
+    let model = |traffic: &str| {
+        format!(
+            "{traffic}components:\n  \
+             api: {{availability: 99.99%, mttr: 1h, workers: 4, latency: {{exponential: {{mean: 10ms}}}}, \
+             calls: [{{to: db, timeout: 50ms, retries: 2}}]}}\n  \
+             db: {{availability: 99.99%, mttr: 1h, workers: 1, latency: {{exponential: {{mean: 10ms}}}}}}\n\
+             flows:\n  f: {{entry: api}}\n"
+        )
+    };
+    let idle = check(&model(""));
+    let saturated = check(&model("traffic: {rate: 200/s}\n"));
+    let (a, b) = (&idle.report.flows[0], &saturated.report.flows[0]);
+    // Idle, three tries past 50 ms of an exponential of 10 ms: (e^-5)^3 are lost.
+    rel(a.transient_unavailability, (-15.0f64).exp(), 1e-2);
+    assert!(b.transient_unavailability > 0.99, "{}", b.transient_unavailability);
+    assert_eq!(a.outages_per_year, b.outages_per_year);
+    rel(b.mean_outage_s.unwrap(), a.mean_outage_s.unwrap(), 1e-12);
+    rel(a.mean_outage_s.unwrap(), 3600.0, 1e-3);
+}
+
 /// One replica of an active-passive pair serves (docs/model.md): 150/s at 10 ms on
 /// one worker is 150% busy, whatever the replica count, and no replica fix is offered.
 #[test]

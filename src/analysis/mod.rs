@@ -39,8 +39,9 @@ pub struct FlowReport {
     pub budget_per_window_s: Option<f64>,
     /// −log10(unavailability); infinite when the flow cannot fail.
     pub nines: f64,
-    /// Outages per year and their mean duration; None when some event that matters
-    /// has no repair time (`mttr`).
+    /// Outages per year (failures of components and domains) and their mean duration;
+    /// None when some event that matters has no repair time (`mttr`). Transient losses
+    /// are in the downtime but are no outages.
     pub outages_per_year: Option<f64>,
     pub mean_outage_s: Option<f64>,
     /// Components and domains that matter to the flow but have no `mttr`, which
@@ -205,7 +206,9 @@ pub fn analyze(model: &Model, compiled: &Compiled) -> Report {
                     .map(|o| o.value.complement * model.system.window_s),
                 nines: nines(u),
                 outages_per_year: frequency.map(|nu| nu * YEAR),
-                mean_outage_s: frequency.filter(|&nu| nu > 0.0).map(|nu| u / nu),
+                // Transient losses are a share of requests failing all the time, not
+                // outages: an outage lasts as long as the structural downtime allows.
+                mean_outage_s: frequency.filter(|&nu| nu > 0.0).map(|nu| flow.prob.down / nu),
                 missing_mttr: missing,
                 change_unavailability: if model.components.iter().any(|c| c.changes.is_some()) {
                     (u - with_transient(no_changes.flows[f].prob.down, t)).max(0.0)

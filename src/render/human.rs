@@ -203,6 +203,13 @@ fn summary(checked: &Checked) -> String {
         if r.outages_per_year.is_none() && !r.missing_mttr.is_empty() {
             let _ = writeln!(out, "  outages/yr unknown: no `mttr` for {}", list(&r.missing_mttr, 5));
         }
+        if r.transient_unavailability > 0.0 {
+            let _ = writeln!(
+                out,
+                "  transient loss: {} of requests fail with everything up: downtime, but no outages",
+                crate::format::percent_diff(r.transient_unavailability)
+            );
+        }
         // Rounding leaves ~1e-16 where no component declares `changes`.
         if r.change_unavailability > 1e-12 * r.unavailability.max(f64::MIN_POSITIVE) {
             let _ = writeln!(
