@@ -555,6 +555,24 @@ fn transient_loss_is_not_an_outage() {
     rel(a.mean_outage_s.unwrap(), 3600.0, 1e-3);
 }
 
+/// The slo/latency label names the largest component with the mean its budget splits
+/// (at mean load), and says so when the network round trips take more than it.
+#[test]
+fn the_latency_label_names_the_network_when_it_dominates() {
+    let c = check(
+        "traffic: {rate: 10/s, peak: 3x}\ncomponents:\n  \
+         api: {availability: 100%, latency: {constant: 1ms}, calls: [{to: db, rtt: 20ms}]}\n  \
+         db: {availability: 100%, latency: {constant: 2ms}}\n\
+         flows:\n  f: {entry: api, objective: {latency: {p99: 21ms}}}\n",
+    );
+    let d = c.findings.iter().find(|d| d.rule == "slo/latency").expect("p99 23 ms misses 21 ms");
+    let label = &d.secondary[0].message;
+    assert_eq!(
+        label,
+        "`db` is the largest component: 2 ms of the mean 23 ms at mean load; network round trips take more: 20 ms"
+    );
+}
+
 /// One replica of an active-passive pair serves (docs/model.md): 150/s at 10 ms on
 /// one worker is 150% busy, whatever the replica count, and no replica fix is offered.
 #[test]

@@ -360,20 +360,26 @@ fn latency_objectives(model: &Model, load: &LoadReport, f: usize) -> Vec<(Subjec
             ),
         )
         .with_primary(objective.limit.span, format!("{} objective not met", objective.name));
+        // The budget splits the mean at mean load (its parts add up to it), whatever
+        // level the objective failed at; the network is one part, with no line of its own.
         if let Some(top) = result.budget.iter().find(|b| b.component.is_some())
             && let Some(c) = top.component
         {
             let component = &model.components[c];
             let span = component.latency.as_ref().map_or(component.name_span, |l| l.span);
-            d = d.with_secondary(
-                span,
-                format!(
-                    "`{}` is the largest part: {} of the mean {}",
-                    component.name,
-                    duration(top.mean_s),
-                    mean_text(result, level)
-                ),
+            let total: f64 = result.budget.iter().map(|b| b.mean_s).sum();
+            let mut label = format!(
+                "`{}` is the largest component: {} of the mean {} at mean load",
+                component.name,
+                duration(top.mean_s),
+                duration(total)
             );
+            if let Some(network) = result.budget.iter().find(|b| b.component.is_none())
+                && network.mean_s > top.mean_s
+            {
+                label.push_str(&format!("; network round trips take more: {}", duration(network.mean_s)));
+            }
+            d = d.with_secondary(span, label);
         }
         let reach = crate::graph::reachable(model, flow.entry.value).len();
         if reach > MAX_FIX_SEARCH_COMPONENTS {
@@ -388,10 +394,6 @@ fn latency_objectives(model: &Model, load: &LoadReport, f: usize) -> Vec<(Subjec
         out.push((Subject::Flow(f), d));
     }
     out
-}
-
-fn mean_text(result: &FlowLoad, level: Level) -> String {
-    result.at(level).mean.map_or("(unbounded)".into(), duration)
 }
 
 fn percentile(result: &FlowLoad, level: Level, quantile: f64) -> Option<f64> {

@@ -199,34 +199,32 @@ fn summary(checked: &Checked) -> String {
     }
     out.push_str(&table(&headers, &rows));
     for (flow, r) in model.flows.iter().zip(&report.flows) {
-        let _ = writeln!(out, "\n{}:", flow.name);
+        // What there is to say about the flow; its header only when there is something.
+        let mut lines: Vec<String> = Vec::new();
         if r.outages_per_year.is_none() && !r.missing_mttr.is_empty() {
-            let _ = writeln!(out, "  outages/yr unknown: no `mttr` for {}", list(&r.missing_mttr, 5));
+            lines.push(format!("  outages/yr unknown: no `mttr` for {}", list(&r.missing_mttr, 5)));
         }
         if r.transient_unavailability > 0.0 {
-            let _ = writeln!(
-                out,
+            lines.push(format!(
                 "  transient loss: {} of requests fail with everything up: downtime, but no outages",
                 crate::format::percent_diff(r.transient_unavailability)
-            );
+            ));
         }
         // Rounding leaves ~1e-16 where no component declares `changes`.
         if r.change_unavailability > 1e-12 * r.unavailability.max(f64::MIN_POSITIVE) {
-            let _ = writeln!(
-                out,
+            lines.push(format!(
                 "  change risk: bad deploys cost {} of {} downtime per window",
                 duration(r.change_unavailability * model.system.window_s),
                 duration(r.downtime_per_window_s)
-            );
+            ));
         }
         let delta = r.correlation_delta_nines;
         if delta.is_finite() && delta.abs() >= 0.005 {
-            let _ = writeln!(
-                out,
+            lines.push(format!(
                 "  correlation: assuming independence (no domains, no common cause) would claim {} ({:+.2} nines)",
                 percent(1.0 - r.independent_unavailability, r.independent_unavailability),
                 delta
-            );
+            ));
         }
         // Improvement potential: the downtime removed if that component never failed
         // (shares of different components overlap, so they need not add up to 100%).
@@ -247,15 +245,21 @@ fn summary(checked: &Checked) -> String {
                     )
                 })
                 .collect();
-            let _ = writeln!(out, "  fix first (downtime removed if it never failed): {}", top.join(", "));
+            lines.push(format!("  fix first (downtime removed if it never failed): {}", top.join(", ")));
         }
         if !r.spofs.is_empty() {
             let names: Vec<String> = r.spofs.iter().map(|c| cut_name(model, c)).collect();
-            let _ = writeln!(out, "  single points of failure: {}", names.join(", "));
+            lines.push(format!("  single points of failure: {}", names.join(", ")));
         }
         if !r.order_two.is_empty() {
             let names: Vec<String> = r.order_two.iter().take(3).map(|c| cut_name(model, c)).collect();
-            let _ = writeln!(out, "  likeliest double failures: {}", names.join("; "));
+            lines.push(format!("  likeliest double failures: {}", names.join("; ")));
+        }
+        if !lines.is_empty() {
+            let _ = writeln!(out, "\n{}:", flow.name);
+            for line in &lines {
+                let _ = writeln!(out, "{line}");
+            }
         }
     }
     if let Some(load) = &report.load {
