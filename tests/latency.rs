@@ -600,6 +600,24 @@ fn constants_through_fallbacks_and_retries_stay_exact() {
     rel(f.p999.unwrap(), 0.020, 2e-3);
 }
 
+/// A timeout that fires for 4e-5 of tries cannot move the median (it moved 5%: the
+/// truncated grid, refined, read as a staircase; found by the fourth user test).
+#[test]
+fn a_rarely_firing_timeout_keeps_the_median() {
+    let p50 = |call: &str| {
+        let c = check(&format!(
+            "components:\n  a: {{availability: 100%, calls: [{call}]}}\n  \
+             b: {{availability: 100%, latency: {{p50: 10ms, p99: 100ms}}}}\nflows: {{f: {{entry: a}}}}\n"
+        ));
+        load(&c).flows[0].mean.p50.unwrap()
+    };
+    let free = p50("b");
+    for timeout in ["500ms", "1s", "2s"] {
+        rel(p50(&format!("{{to: b, timeout: {timeout}}}")), free, 1e-3);
+    }
+    rel(free, 0.010, 1e-3);
+}
+
 /// One replica of an active-passive pair serves (docs/model.md): 150/s at 10 ms on
 /// one worker is 150% busy, whatever the replica count, and no replica fix is offered.
 #[test]
