@@ -29,7 +29,11 @@ use crate::source::SourceFile;
 use crate::syntax;
 
 #[derive(Parser, Debug)]
-#[command(name = "nines", version, about = "Check an architecture model's availability against its objectives")]
+#[command(
+    name = "nines",
+    version,
+    about = "Check an architecture model's availability, latency and capacity against its objectives"
+)]
 pub struct Args {
     #[command(subcommand)]
     pub command: Commands,
@@ -287,8 +291,9 @@ fn run_convert(args: &ConvertArgs) -> u8 {
 fn explain(rule: Option<&str>) -> u8 {
     match rule {
         None => {
+            let width = rules::RULES.iter().map(|r| r.id.len()).max().unwrap_or(0);
             for r in rules::RULES {
-                outln!("{:<22} {}", r.id, r.summary);
+                outln!("{:<width$}  {}", r.id, r.summary);
             }
             EXIT_CLEAN
         }

@@ -355,7 +355,7 @@ impl Builder<'_> {
                     self.r.require(&f, "mean", body.span, &context).and_then(|n| self.positive_duration(n, "`mean`"));
                 LatencySpec::Exponential { mean: mean?.value }
             }
-            "constant" => LatencySpec::Constant { value: self.r.duration(body, "a constant latency")?.value },
+            "constant" => LatencySpec::Constant { value: self.r.duration(body, "constant latency")?.value },
             "gamma" => {
                 let f = self.r.fields(body, &["shape", "mean"], &context)?;
                 let shape =
