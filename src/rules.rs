@@ -95,6 +95,16 @@ deepest component exceeds 10 attempts per request. Retry at one layer, or use a 
         waivable: true,
     },
     Rule {
+        id: "latency/timeout",
+        summary: "a call's timeout cuts off a real share of its tries",
+        explanation: "A timeout is a guard against hangs: when more than 1% of a call's tries run past \
+it (at mean or peak load, everything up), those tries fail or are retried instead of being \
+answered, which costs availability and adds load, whether or not an objective notices. The \
+finding points at the timeout and gives the target's p50 and p99 (the call's round trip comes \
+on top). Raise the timeout above the tail you accept, or make the target faster.",
+        waivable: true,
+    },
+    Rule {
         id: "latency/resolution",
         summary: "a service time too wide for the latency grid",
         explanation: "Latency distributions are composed on an even grid of 4,096 points spanning each \

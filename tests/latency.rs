@@ -618,6 +618,28 @@ fn a_rarely_firing_timeout_keeps_the_median() {
     rel(free, 0.010, 1e-3);
 }
 
+/// A timeout that cuts off a real share of tries is a finding at the timeout, even with
+/// no objective to fail (a user's 2 ms timeout on a 5 ms call left the flow 0% available
+/// and the check clean); one past the tail is not.
+#[test]
+fn a_timeout_that_cuts_off_tries_is_reported_at_the_timeout() {
+    let model = |timeout: &str| {
+        format!(
+            "components:\n  a: {{availability: 100%, calls: [{{to: b, timeout: {timeout}}}]}}\n  \
+             b: {{availability: 100%, latency: {{exponential: {{mean: 10ms}}}}}}\nflows: {{f: {{entry: a}}}}\n"
+        )
+    };
+    // P(T > 20 ms) = e^-2 = 13.5% for an exponential of mean 10 ms.
+    let text = model("20ms");
+    let c = check(&text);
+    let d = c.findings.iter().find(|d| d.rule == "latency/timeout").expect("fires on 13.5%");
+    assert_eq!(d.message, "the 20 ms timeout on `a` → `b` cuts off 13.5% of tries at mean load");
+    let span = d.primary.as_ref().unwrap().span;
+    assert_eq!(&text[span.start..span.start + span.len], "20ms");
+    // e^-5 = 0.67%: below the 1% a guard timeout may fire.
+    assert!(!rules(&check(&model("50ms"))).contains(&"latency/timeout"));
+}
+
 /// One replica of an active-passive pair serves (docs/model.md): 150/s at 10 ms on
 /// one worker is 150% busy, whatever the replica count, and no replica fix is offered.
 #[test]

@@ -225,6 +225,8 @@ pub struct Contribution {
 pub struct LoadReport {
     pub components: Vec<ComponentLoad>,
     pub flows: Vec<FlowLoad>,
+    /// Calls whose timeout fires for some tries (everything up).
+    pub timeouts: Vec<TimeoutShare>,
     /// Components some flow reaches that declare no latency (their own time is 0).
     pub without_latency: Vec<ComponentId>,
     /// Whether the load/timeout fixed point converged within [`MAX_PASSES`].
@@ -232,6 +234,18 @@ pub struct LoadReport {
     /// Whether the model states traffic (without it utilizations are unknown and
     /// latency is that of an idle system).
     pub has_traffic: bool,
+}
+
+/// How often one target's tries run past a call's timeout.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimeoutShare {
+    pub caller: ComponentId,
+    /// Index of the call in the caller's `calls`.
+    pub call: usize,
+    pub target: ComponentId,
+    /// P(a try times out) at mean and at peak load.
+    pub mean: f64,
+    pub peak: f64,
 }
 
 /// What one evaluation may change (fix searches try more replicas or workers).
@@ -272,6 +286,8 @@ pub struct LoadModel<'m> {
 struct Attempt {
     fail: f64,
     hedged: f64,
+    /// P(one try runs past the call's timeout).
+    late: f64,
 }
 
 /// Key of one call target inside the model: (caller, call index, target index).
@@ -382,9 +398,28 @@ impl<'m> LoadModel<'m> {
             components,
             flows,
             without_latency,
+            timeouts: self.timeouts(&mean, &peak),
             converged: mean.converged && peak.converged,
             has_traffic: model.traffic.is_some(),
         }
+    }
+
+    /// Every call target whose tries time out at some level, in model order.
+    fn timeouts(&self, mean: &Solved, peak: &Solved) -> Vec<TimeoutShare> {
+        let late = |solved: &Solved, key| solved.attempts.get(&key).map_or(0.0, |a: &Attempt| a.late);
+        let mut out = Vec::new();
+        for (caller, component) in self.model.components.iter().enumerate() {
+            for (call, c) in component.calls.iter().enumerate().filter(|(_, c)| c.timeout.is_some()) {
+                for (t, target) in c.targets().into_iter().enumerate() {
+                    let key = (caller, call, t);
+                    let (m, p) = (late(mean, key), late(peak, key));
+                    if m > 0.0 || p > 0.0 {
+                        out.push(TimeoutShare { caller, call, target: target.value, mean: m, peak: p });
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Mean own time (queue wait + service) of `c` in an evaluated report.
@@ -659,7 +694,7 @@ impl<'m> LoadModel<'m> {
             call.soft || matches!(&call.target, CallTarget::Single { fallback, .. } if !fallback.is_empty());
         let mut attempt = |t: usize, target: ComponentId| {
             let outcome = self.attempts(call, hedge, &targets.response[target], targets.success[target], failure_time);
-            attempts.insert((caller, index, t), Attempt { fail: outcome.fail, hedged: outcome.hedged });
+            attempts.insert((caller, index, t), outcome.attempt);
             outcome
         };
         let single = match &call.target {
@@ -754,12 +789,15 @@ impl<'m> LoadModel<'m> {
         if error <= 0.0 && call.timeout.is_none() {
             // Every try succeeds: the first one is the answer.
             let on_failure = failure_time.then(|| one.clone());
-            return AttemptOutcome { success: 1.0, on_failure, on_success: one, fail: 0.0, hedged };
+            let attempt = Attempt { fail: 0.0, hedged, late: 0.0 };
+            return AttemptOutcome { success: 1.0, on_failure, on_success: one, attempt };
         }
         // One attempt: (P(fail), time when it fails, time when it succeeds).
+        let mut late = 0.0;
         let (fail, fail_time, ok_time) = match &call.timeout {
             Some(tau) => {
-                let (in_time, late) = one.truncate_at(tau.value);
+                let (in_time, timed_out) = one.truncate_at(tau.value);
+                late = timed_out;
                 let fail = late + (1.0 - late) * error;
                 let fail_time = if fail > 0.0 {
                     Grid::mixture(&[(late, Grid::point(tau.value)), ((1.0 - late) * error, in_time.clone())])
@@ -773,7 +811,8 @@ impl<'m> LoadModel<'m> {
         if fail <= NEGLIGIBLE_FAILURE {
             // Failed tries carry no weight: the first try is the answer.
             let on_failure = failure_time.then_some(fail_time);
-            return AttemptOutcome { success: 1.0 - fail, on_success: ok_time, on_failure, fail, hedged };
+            let attempt = Attempt { fail, hedged, late };
+            return AttemptOutcome { success: 1.0 - fail, on_success: ok_time, on_failure, attempt };
         }
         let tries = call.tries();
         let backoff = call.backoff.as_ref().map_or(0.0, |b| b.value);
@@ -797,7 +836,8 @@ impl<'m> LoadModel<'m> {
             Some(every_try_failed) if branches.is_empty() => Cow::Owned(every_try_failed.clone()),
             _ => mixture(branches),
         };
-        AttemptOutcome { success: 1.0 - all_fail, on_success, on_failure: on_failure.map(Cow::Owned), fail, hedged }
+        let attempt = Attempt { fail, hedged, late };
+        AttemptOutcome { success: 1.0 - all_fail, on_success, on_failure: on_failure.map(Cow::Owned), attempt }
     }
 
     /// The round trips on the fastest successful path (service times zero).
@@ -1000,10 +1040,8 @@ struct AttemptOutcome<'g> {
     on_success: Cow<'g, Grid>,
     /// Time spent when every try fails (when asked for).
     on_failure: Option<Cow<'g, Grid>>,
-    /// P(one try fails).
-    fail: f64,
-    /// Share of tries that send a hedge request.
-    hedged: f64,
+    /// P(one try fails), hedges, timeouts.
+    attempt: Attempt,
 }
 
 /// The grids of the distinct service times, computed on all cores, and the index of

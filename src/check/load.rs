@@ -15,6 +15,9 @@ use crate::source::Span;
 
 use super::Subject;
 
+/// Share of tries a timeout cuts off above which `latency/timeout` is reported: a
+/// timeout meant as a guard against hangs fires far less often.
+const TIMEOUT_FIRING: f64 = 0.01;
 /// Most replicas a fix search adds to one component.
 const MAX_EXTRA_REPLICAS: u32 = 64;
 /// Hedges and parallel-call rewrites tried per latency finding.
@@ -27,6 +30,7 @@ pub fn findings(model: &Model, load: &LoadReport) -> Vec<(Subject, Diagnostic)> 
     let mut found = Vec::new();
     found.extend(saturation(model, load));
     found.extend(pools(model, load));
+    found.extend(timeouts(model, load));
     for f in 0..model.flows.len() {
         found.extend(amplification(model, load, f));
         found.extend(latency_objectives(model, load, f));
@@ -178,6 +182,46 @@ fn saturation(model: &Model, load: &LoadReport) -> Vec<(Subject, Diagnostic)> {
             }
             out.push((Subject::Component(c), d));
         }
+    }
+    out
+}
+
+/// Calls whose timeout cuts off a real share of tries: each such try fails (or is
+/// retried) instead of answering, whether or not an objective notices.
+fn timeouts(model: &Model, load: &LoadReport) -> Vec<(Subject, Diagnostic)> {
+    let mut out = Vec::new();
+    for share in &load.timeouts {
+        let (late, level) = if share.peak > share.mean { (share.peak, "peak") } else { (share.mean, "mean") };
+        if late < TIMEOUT_FIRING {
+            continue;
+        }
+        let call = &model.components[share.caller].calls[share.call];
+        let Some(timeout) = &call.timeout else { continue };
+        let target = &model.components[share.target];
+        let response =
+            &load.components[share.target].at(if level == "peak" { Level::Peak } else { Level::Mean }).response;
+        let times = match (response.p50, response.p99) {
+            (Some(p50), Some(p99)) => format!("answers in {} at p50 and {} at p99", duration(p50), duration(p99)),
+            _ => "never answers (its queue is saturated)".to_string(),
+        };
+        let hop = call.network.as_ref().map_or(String::new(), |n| format!(", plus a {} round trip", duration(n.rtt_s)));
+        let d = Diagnostic::warning(
+            "latency/timeout",
+            format!(
+                "the {} timeout on `{}` → `{}` cuts off {} of tries at {level} load",
+                duration(timeout.value),
+                model.components[share.caller].name,
+                target.name,
+                percent_diff(late)
+            ),
+        )
+        .with_primary(timeout.span, format!("fires on {} of tries", percent_diff(late)))
+        .with_help(format!(
+            "`{}` {times}{hop}: a timeout below that fails requests that would have been answered; \
+             raise it above the tail you accept, or make `{}` faster",
+            target.name, target.name
+        ));
+        out.push((Subject::Component(share.caller), d));
     }
     out
 }
