@@ -41,7 +41,7 @@ pub struct Args {
 
 #[derive(Subcommand, Debug)]
 pub enum Commands {
-    /// Analyse a model and report every objective it cannot meet (exit 1 on findings).
+    /// Analyse a model and report every objective it cannot meet (exit 1 on errors; see --fail-on).
     Check(CheckArgs),
     /// Format a DSL (.nines) file canonically, keeping its comments (in place by default).
     Fmt(FmtArgs),

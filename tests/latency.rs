@@ -640,6 +640,23 @@ fn a_timeout_that_cuts_off_tries_is_reported_at_the_timeout() {
     assert!(!rules(&check(&model("50ms"))).contains(&"latency/timeout"));
 }
 
+/// Percentiles are those of answered requests: a hard call made with probability 0.3
+/// into a queue that never answers adds no time to the requests that succeed (its failed
+/// tries were counted as 100 ms; fifth user test).
+#[test]
+fn a_probable_call_that_fails_adds_no_answered_time() {
+    let c = check(
+        "traffic: {rate: 400/s}\ncomponents:\n  \
+         a: {availability: 100%, replicas: 2, calls: [{to: b, timeout: 100ms, probability: 30%}]}\n  \
+         b: {availability: 100%, workers: 1, latency: {exponential: {mean: 20ms}}}\n\
+         flows:\n  f: {entry: a}\n",
+    );
+    let f = &load(&c).flows[0];
+    rel(f.transient_success, 0.7, 1e-9);
+    assert_eq!(f.mean.p99, Some(0.0));
+    assert_eq!(f.mean.mean, Some(0.0));
+}
+
 /// One replica of an active-passive pair serves (docs/model.md): 150/s at 10 ms on
 /// one worker is 150% busy, whatever the replica count, and no replica fix is offered.
 #[test]

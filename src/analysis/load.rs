@@ -759,10 +759,15 @@ impl<'m> LoadModel<'m> {
             single
         };
         match &call.probability {
-            Some(p) if p.value < 1.0 => Outcome {
-                time: mixture(vec![(1.0 - p.value, Cow::Owned(Grid::point(0.0))), (p.value, repeated.time)]),
-                success: 1.0 - p.value + p.value * repeated.success,
-            },
+            Some(p) if p.value < 1.0 => {
+                // A hard call's time is that of the requests it answers: the branch that
+                // makes the call weighs by its success too (a soft call's time counts anyway).
+                let answered = if call.soft { p.value } else { p.value * repeated.success };
+                Outcome {
+                    time: mixture(vec![(1.0 - p.value, Cow::Owned(Grid::point(0.0))), (answered, repeated.time)]),
+                    success: 1.0 - p.value + p.value * repeated.success,
+                }
+            }
             _ => repeated,
         }
     }
