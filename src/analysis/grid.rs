@@ -299,13 +299,7 @@ impl Grid {
                 (dp[k..].iter().sum(), dp[..k].iter().sum())
             }
         };
-        let mut mass = Vec::with_capacity(len);
-        let (mut c_prev, mut s_prev) = (0.0, 1.0);
-        for i in 0..len {
-            let (c, s) = at(i);
-            mass.push(clean(if s < 0.5 { s_prev - s } else { c - c_prev }));
-            (c_prev, s_prev) = (c, s);
-        }
+        let (mass, s_prev) = cell_masses((0..len).map(at));
         // The k-th smallest never ends when fewer than k parts end.
         let never = fewer_than(k, &parts.iter().map(|g| g.never).collect::<Vec<_>>());
         Grid { step, mass, beyond: clean(s_prev).max(never), never }.refit(target)
@@ -399,17 +393,12 @@ impl Grid {
         }
         let step = valid_step(self.step);
         let cum = Cum::new(&self.mass, self.beyond);
-        let n = self.mass.len();
-        let mut mass = Vec::with_capacity(n);
-        let (mut c_prev, mut s_prev) = (0.0, 1.0);
-        for i in 0..n {
+        let (mass, s_prev) = cell_masses((0..self.mass.len()).map(|i| {
             let t = (i as f64 + 0.5) * step;
             let (c1, s1) = (cum.c[i], cum.s[i]);
             let (c2, s2) = cum.at(t - delay, step);
-            let (c, s) = (c1 + c2 - c1 * c2, s1 * s2);
-            mass.push(clean(if s < 0.5 { s_prev - s } else { c - c_prev }));
-            (c_prev, s_prev) = (c, s);
-        }
+            (c1 + c2 - c1 * c2, s1 * s2)
+        }));
         // Both tries never ending is the only way a hedged request never ends.
         let never = self.never * self.never;
         Grid { step, mass, beyond: clean(s_prev).max(never), never }.refit(target_bins([self]))
@@ -612,13 +601,7 @@ impl Grid {
             let new_step = self.step * (used - 1) as f64 / (target - 1) as f64;
             let beyond = self.beyond + dropped;
             let cum = Cum::new(&self.mass[..used], beyond);
-            let mut mass = Vec::with_capacity(target);
-            let (mut c_prev, mut s_prev) = (0.0, 1.0);
-            for j in 0..target {
-                let (c, s) = cum.at((j as f64 + 0.5) * new_step, self.step);
-                mass.push(clean(if s < 0.5 { s_prev - s } else { c - c_prev }));
-                (c_prev, s_prev) = (c, s);
-            }
+            let (mut mass, s_prev) = cell_masses((0..target).map(|j| cum.at((j as f64 + 0.5) * new_step, self.step)));
             // The old last cell reaches half a cell past the new one: its rest stays on it.
             if let Some(last) = mass.last_mut() {
                 *last += clean(s_prev - beyond);
@@ -673,6 +656,18 @@ impl Cum {
         let (m, f) = (m as usize, x - m);
         (self.c[m] + (self.c[m + 1] - self.c[m]) * f, self.s[m] - (self.s[m] - self.s[m + 1]) * f)
     }
+}
+
+/// Cell masses from (cdf, sf) at successive upper cell edges, each the difference on
+/// its accurate side (no cancellation in either tail); and the sf at the last edge.
+fn cell_masses(edges: impl Iterator<Item = (f64, f64)>) -> (Vec<f64>, f64) {
+    let mut mass = Vec::with_capacity(edges.size_hint().0);
+    let (mut c_prev, mut s_prev) = (0.0, 1.0);
+    for (c, s) in edges {
+        mass.push(clean(if s < 0.5 { s_prev - s } else { c - c_prev }));
+        (c_prev, s_prev) = (c, s);
+    }
+    (mass, s_prev)
 }
 
 /// P(fewer than k of independent parts end), from each part's P(never ends).
